@@ -1,0 +1,29 @@
+# prefix-repro: a reproduction of Prefix-Tuning (Li & Liang, ACL 2021) as one DAG.
+#
+#   download -> prepare -> subsample -> train -> decode -> evaluate -> tables / figures
+#   model acquisition --------------------^
+#
+# Configurations: config/config.yaml (the paper, default), config/demo.yaml (CPU demo),
+# config/smoke.yaml (tests). Select one with --configfile; see README.md.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/decode.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_targets(),

@@ -1,0 +1,182 @@
+"""Load and validate a configuration, and expand its experiments into runs.
+
+The schema (``workflow/schemas/config.schema.yaml``) documents every key. Unknown keys are
+errors with a pointer to the offending key, because a mistyped hyper-parameter that silently
+falls back to its default would produce a plausible but wrong reproduction.
+
+An experiment is a grid: one data set x one model x methods x regimes x seeds. A run is one
+cell of it and lives at ``results/runs/{exp}/{dataset}/{model}/{method}/{regime}/seed{seed}``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration that does not match the schema or refers to something undefined."""
+
+
+def _load_schema() -> dict:
+    with open(SCHEMA_PATH, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def _fill_defaults(validator_class):
+    """A validator that also writes the schema's defaults into the instance."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if isinstance(sub, dict) and "default" in sub and name not in instance:
+                    instance[name] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def _pointer(error: jsonschema.ValidationError) -> str:
+    return "config" + "".join(
+        f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in error.absolute_path
+    )
+
+
+def validate(config: dict, source: str = "config") -> dict:
+    """Validate ``config`` in place (filling defaults) and check cross-references."""
+    schema = _load_schema()
+    validator = _fill_defaults(jsonschema.Draft202012Validator)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = []
+        for e in errors[:10]:
+            msg = e.message
+            if e.validator == "additionalProperties":
+                msg = f"unknown key: {msg} (see {SCHEMA_PATH.name} for the allowed keys)"
+            lines.append(f"  {_pointer(e)}: {msg}")
+        raise ConfigError(f"invalid configuration {source}:\n" + "\n".join(lines))
+    for name, exp in config["experiments"].items():
+        if exp["model"] not in config["models"]:
+            raise ConfigError(
+                f"{source}: config['experiments'][{name!r}]['model'] = {exp['model']!r} "
+                f"is not defined under config['models'] ({', '.join(config['models'])})"
+            )
+        if exp["dataset"] not in config["datasets"]:
+            raise ConfigError(
+                f"{source}: config['experiments'][{name!r}]['dataset'] = {exp['dataset']!r} "
+                "has no entry under config['datasets']"
+            )
+        for method, over in exp["methods"].items():
+            mtype = method_type(method, over)
+            if mtype not in config["methods"]:
+                raise ConfigError(
+                    f"{source}: config['experiments'][{name!r}]['methods'][{method!r}] is of "
+                    f"type {mtype!r}, which has no defaults under config['methods']"
+                )
+    return config
+
+
+def load(path: str | Path) -> dict:
+    with open(path, encoding="utf-8") as f:
+        config = yaml.safe_load(f)
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: expected a YAML mapping at the top level")
+    return validate(config, source=str(path))
+
+
+def method_type(name: str, overrides: dict | None = None) -> str:
+    """``prefix-L5`` is of type ``prefix`` unless its overrides name a type."""
+    if overrides and "type" in overrides:
+        return overrides["type"]
+    return name.split("-")[0]
+
+
+@dataclass(frozen=True)
+class Run:
+    experiment: str
+    dataset: str
+    model: str
+    method: str
+    regime: str
+    seed: int
+    hparams: dict = field(compare=False, hash=False, repr=False)
+
+    @property
+    def path(self) -> str:
+        return (
+            f"{self.experiment}/{self.dataset}/{self.model}/{self.method}/"
+            f"{self.regime}/seed{self.seed}"
+        )
+
+    @property
+    def size(self) -> int | None:
+        return lowdata_size(self.regime)
+
+
+def lowdata_regime(size: int, subset: int) -> str:
+    return f"low{size}s{subset}"
+
+
+def lowdata_size(regime: str) -> int | None:
+    if regime.startswith("low"):
+        return int(regime[3:].split("s")[0])
+    return None
+
+
+def regimes(exp: dict) -> list[str]:
+    low = exp.get("lowdata")
+    if not low:
+        return ["full"]
+    return [
+        lowdata_regime(size, subset)
+        for size in low["sizes"]
+        for subset in range(1, low["subsets"] + 1)
+    ]
+
+
+def hparams(config: dict, exp: dict, method: str, regime: str) -> dict:
+    """Method defaults <- experiment overrides <- per-size overrides."""
+    over = exp["methods"][method] or {}
+    mtype = method_type(method, over)
+    merged = copy.deepcopy(config["methods"][mtype])
+    by_size = {**merged.pop("by_size", {}), **(over.get("by_size") or {})}
+    merged.update({k: v for k, v in over.items() if k != "by_size"})
+    size = lowdata_size(regime)
+    if size is not None and (str(size) in by_size or size in by_size):
+        merged.update(by_size.get(str(size), by_size.get(size)))
+    merged["type"] = mtype
+    return merged
+
+
+def expand_runs(config: dict) -> list[Run]:
+    runs = []
+    for name, exp in config["experiments"].items():
+        for method in exp["methods"]:
+            for regime in regimes(exp):
+                for seed in exp["seeds"]:
+                    runs.append(
+                        Run(
+                            name,
+                            exp["dataset"],
+                            exp["model"],
+                            method,
+                            regime,
+                            seed,
+                            hparams(config, exp, method, regime),
+                        )
+                    )
+    return runs
+
+
+def find_run(config: dict, path: str) -> Run:
+    for run in expand_runs(config):
+        if run.path == path:
+            return run
+    raise ConfigError(f"no run {path!r} in this configuration")

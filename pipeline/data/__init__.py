@@ -1,0 +1,1 @@
+"""Data stages: staging raw releases, parsing + linearisation, low-data subsampling."""

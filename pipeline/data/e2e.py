@@ -1,0 +1,119 @@
+"""E2E NLG (Novikova et al., 2017): read the release CSVs and linearise meaning representations.
+
+Release format: a CSV with header ``mr,ref``; one row per reference; rows sharing an MR are
+consecutive. An MR is ``name[The Eagle], eatType[coffee shop], ...``.
+
+Linearisation follows the paper's data files (``paper.md`` §3.1):
+``name : The Eagle | Type : coffee shop | area : riverside`` -- " : " between attribute and
+value, " | " between attributes, and the paper's attribute names (``eatType`` -> ``Type``).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+# The paper's attribute names (its src1_*.txt files); release names on the left.
+ATTRIBUTE_NAMES = {
+    "name": "name",
+    "eatType": "Type",
+    "food": "food",
+    "priceRange": "price",
+    "customer rating": "customer rating",
+    "area": "area",
+    "familyFriendly": "family friendly",
+    "near": "near",
+}
+
+_SLOT = re.compile(r"\s*([^\[\],]+?)\s*\[([^\]]*)\]\s*(?:,|$)")
+
+
+class E2EFormatError(ValueError):
+    pass
+
+
+def parse_mr(mr: str, where: str = "MR") -> list[tuple[str, str]]:
+    """``name[The Eagle], eatType[pub]`` -> [("name", "The Eagle"), ("eatType", "pub")]."""
+    slots, pos = [], 0
+    while pos < len(mr):
+        m = _SLOT.match(mr, pos)
+        if not m:
+            raise E2EFormatError(
+                f"{where}: cannot parse meaning representation {mr!r} at char {pos}"
+            )
+        attr, value = m.group(1), m.group(2)
+        if attr not in ATTRIBUTE_NAMES:
+            raise E2EFormatError(f"{where}: unknown E2E attribute {attr!r} in {mr!r}")
+        slots.append((attr, value))
+        pos = m.end()
+    if not slots:
+        raise E2EFormatError(f"{where}: empty meaning representation")
+    return slots
+
+
+def linearize(mr: str, where: str = "MR") -> str:
+    return " | ".join(f"{ATTRIBUTE_NAMES[a]} : {v}" for a, v in parse_mr(mr, where))
+
+
+def read_csv(path: str | Path) -> list[tuple[str, str]]:
+    """Rows (mr, ref) of a release CSV; a malformed row is an error naming file and line."""
+    path = Path(path)
+    rows = []
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise E2EFormatError(f"{path}: empty file") from None
+        except csv.Error as e:
+            raise E2EFormatError(f"{path}:1: malformed CSV ({e})") from None
+        if [h.strip() for h in header[:2]] != ["mr", "ref"] or len(header) != 2:
+            raise E2EFormatError(f"{path}:1: expected header 'mr,ref', got {header!r}")
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as e:
+                raise E2EFormatError(f"{path}:{reader.line_num}: malformed CSV ({e})") from None
+            if not row:
+                continue
+            if len(row) != 2:
+                raise E2EFormatError(
+                    f"{path}:{reader.line_num}: expected 2 fields (mr, ref), got {len(row)}"
+                )
+            mr, ref = row
+            parse_mr(mr, where=f"{path}:{reader.line_num}")
+            if not ref.strip():
+                raise E2EFormatError(f"{path}:{reader.line_num}: empty reference")
+            rows.append((mr, ref))
+    if not rows:
+        raise E2EFormatError(f"{path}: no data rows")
+    return rows
+
+
+def pairs(path: str | Path, split: str) -> list[dict]:
+    """One training example per (MR, reference) row."""
+    return [
+        {"id": f"{split}-{i}", "mr": mr, "source": linearize(mr), "target": ref}
+        for i, (mr, ref) in enumerate(read_csv(path))
+    ]
+
+
+def grouped(path: str | Path, split: str) -> list[dict]:
+    """One test instance per MR, references grouped (consecutive rows with equal MR)."""
+    instances: list[dict] = []
+    for mr, ref in read_csv(path):
+        if instances and instances[-1]["mr"] == mr:
+            instances[-1]["refs"].append(ref)
+        else:
+            instances.append(
+                {
+                    "id": f"{split}-{len(instances)}",
+                    "mr": mr,
+                    "source": linearize(mr),
+                    "refs": [ref],
+                }
+            )
+    return instances

@@ -1,0 +1,43 @@
+"""METEOR, ROUGE-L and CIDEr-D as the MS-COCO caption code computes them (the E2E kit).
+
+Both sides go through the Stanford PTBTokenizer (lowercased, punctuation tokens dropped),
+then Meteor 1.5 (``-l en -norm``), ROUGE-L (LCS, beta 1.2) and CIDEr-D with document
+frequencies from the references of the whole evaluated set. ``pycocoevalcap`` ships the
+identical jars and code. One JVM serves all METEOR scoring of a call.
+"""
+
+from __future__ import annotations
+
+from pipeline.metrics.java import java_on_path
+
+
+def coco_scores(
+    hypotheses: list[str],
+    references: list[list[str]],
+    metrics: tuple[str, ...] = ("METEOR", "ROUGE_L", "CIDEr"),
+) -> dict[str, float]:
+    from pycocoevalcap.cider.cider import Cider
+    from pycocoevalcap.meteor.meteor import Meteor
+    from pycocoevalcap.rouge.rouge import Rouge
+    from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
+
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses for {len(references)} reference sets")
+    gts = {i: [{"caption": r} for r in rs] for i, rs in enumerate(references)}
+    res = {i: [{"caption": h}] for i, h in enumerate(hypotheses)}
+    out = {}
+    with java_on_path():
+        tok = PTBTokenizer()
+        gts, res = tok.tokenize(gts), tok.tokenize(res)
+        if "METEOR" in metrics:
+            meteor = Meteor()
+            try:
+                out["METEOR"], _ = meteor.compute_score(gts, res)
+            finally:
+                meteor.meteor_p.kill()
+                meteor.meteor_p.wait()
+    if "ROUGE_L" in metrics:
+        out["ROUGE_L"], _ = Rouge().compute_score(gts, res)
+    if "CIDEr" in metrics:
+        out["CIDEr"], _ = Cider().compute_score(gts, res)
+    return {k: float(v) for k, v in out.items()}

@@ -1,0 +1,1 @@
+"""Model acquisition, the prefix modules and parameter accounting."""

@@ -1,0 +1,137 @@
+"""Prefix-tuning for decoder-only LMs (GPT-2, and GQA/rotary Llama-family models).
+
+Shapes (``paper.md`` §1.2), with l = layers, h = key/value heads, D = head dim, L = prefix length:
+
+    P'  : [L, d]                   trainable embedding (``PrefixEncoder.embedding``)
+    MLP : d -> m -> 2*l*h*D        Linear, tanh, Linear (the reparametrisation)
+    P   : [L, 2*l*h*D]             the materialised prefix; flat index ((2j+s)*h + k)*D + e,
+                                   s=0 key / s=1 value of layer j (same layout as the
+                                   original code, PEFT and AdapterHub)
+
+Per layer the LM sees key/value tensors of shape [B, h, L, D] prepended to its own. The
+prefix has no position; real tokens take positions L, L+1, ... (what GPT-2 did with ``past``
+and what ``generate`` does with a pre-filled cache). For GQA models the prefix is produced at
+key/value width (h = num_key_value_heads), which attention repeats to the query heads.
+
+After training the MLP is dropped: ``PrefixEncoder.materialize()`` evaluates it once and only P
+needs storing (``StaticPrefix``).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers import DynamicCache
+
+
+def kv_geometry(config) -> tuple[int, int, int]:
+    """(layers, key/value heads, head dim) of a decoder-only config."""
+    cfg = config.get_text_config() if hasattr(config, "get_text_config") else config
+    n_layers = cfg.num_hidden_layers
+    n_heads = cfg.num_attention_heads
+    n_kv = getattr(cfg, "num_key_value_heads", None) or n_heads
+    head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // n_heads
+    return n_layers, n_kv, head_dim
+
+
+def prefix_width(config) -> int:
+    n_layers, n_kv, head_dim = kv_geometry(config)
+    return 2 * n_layers * n_kv * head_dim
+
+
+def build_cache(past: torch.Tensor, config, batch_size: int | None = None) -> DynamicCache:
+    """A fresh cache holding the prefix, for one forward or one ``generate`` call.
+
+    ``past`` is [L, 2*l*h*D] (one prefix, expanded to ``batch_size`` rows) or
+    [B, L, 2*l*h*D] (one prefix per row: mixed-prefix batches). The cache is mutated in place
+    by the model, so it must never be reused.
+    """
+    n_layers, n_kv, head_dim = kv_geometry(config)
+    if past.dim() == 2:
+        past = past.unsqueeze(0).expand(batch_size, -1, -1)
+    bsz, length, _ = past.shape
+    # [B, L, 2l*h*D] -> [B, L, 2l, h, D] -> [2l, B, h, L, D]
+    kv = past.view(bsz, length, 2 * n_layers, n_kv, head_dim).permute(2, 0, 3, 1, 4)
+    # unbind, not kv[2j]: indexing would allocate a full-size zero gradient per slice.
+    per_layer = kv.unbind(0)
+    pairs = [(per_layer[2 * j], per_layer[2 * j + 1]) for j in range(n_layers)]
+    return DynamicCache(ddp_cache_data=pairs)
+
+
+class PrefixEncoder(nn.Module):
+    """P' -> MLP -> P, the reparametrised prefix of ``paper.md`` §1.1-1.2."""
+
+    def __init__(self, config, prefix_length: int, mid_dim: int = 512, dropout: float = 0.0):
+        super().__init__()
+        hidden = config.get_text_config().hidden_size
+        self.prefix_length = prefix_length
+        self.embedding = nn.Embedding(prefix_length, hidden)  # P' (width d, as the code)
+        self.mlp = nn.Sequential(
+            nn.Linear(hidden, mid_dim), nn.Tanh(), nn.Linear(mid_dim, prefix_width(config))
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.register_buffer("positions", torch.arange(prefix_length), persistent=False)
+
+    def forward(self) -> torch.Tensor:
+        return self.dropout(self.mlp(self.embedding(self.positions)))  # [L, 2*l*h*D]
+
+    @torch.no_grad()
+    def materialize(self) -> torch.Tensor:
+        return self.mlp(self.embedding(self.positions)).detach().clone()
+
+
+class StaticPrefix(nn.Module):
+    """A materialised prefix (the MLP dropped): what is stored and decoded with."""
+
+    def __init__(self, past: torch.Tensor):
+        super().__init__()
+        self.register_buffer("past", past)
+        self.prefix_length = past.shape[0]
+
+    def forward(self) -> torch.Tensor:
+        return self.past
+
+
+class PrefixLM(nn.Module):
+    """A frozen causal LM steered by a prefix. Only ``self.prefix`` has trainable parameters."""
+
+    def __init__(self, lm: nn.Module, prefix: nn.Module):
+        super().__init__()
+        self.lm = lm
+        self.prefix = prefix
+        for p in self.lm.parameters():
+            p.requires_grad_(False)
+
+    @property
+    def config(self):
+        return self.lm.config
+
+    def train(self, mode: bool = True):
+        # The paper's GPT-2 code keeps the frozen LM in eval mode (no dropout) while the
+        # prefix trains (paper.md §1.2); only the prefix module follows ``mode``.
+        super().train(mode)
+        self.lm.eval()
+        return self
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        labels=None,
+        past: torch.Tensor | None = None,
+    ):
+        """input_ids, attention_mask: [B, T] (right or left padded); labels: [B, T] or None."""
+        past = self.prefix() if past is None else past
+        bsz = input_ids.shape[0]
+        length = past.shape[-2]
+        cache = build_cache(past, self.lm.config, bsz)
+        prefix_mask = attention_mask.new_ones(bsz, length)
+        position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0) + length
+        return self.lm(
+            input_ids=input_ids,
+            attention_mask=torch.cat([prefix_mask, attention_mask], dim=1),
+            position_ids=position_ids,
+            cache=cache,
+            labels=labels,
+            use_cache=False,
+        )

@@ -1,0 +1,1 @@
+"""Tables and figures built from ``results/``, each with the paper's numbers beside ours."""

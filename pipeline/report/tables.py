@@ -1,0 +1,148 @@
+"""The E2E table: our scores (mean +- sd over subsets x seeds) beside the paper's Table 2.
+
+Usage: python -m pipeline.report.tables --spec JSON --out-prefix results/tables/e2e
+       (writes .md, .csv and .tex)
+
+``--spec`` holds the runs behind the table, the scale label and the data notes, so the
+table can never be mistaken for a paper-scale one when it comes from a CPU demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from pipeline.io import write_text
+from pipeline.report.collect import METRICS, collect
+
+PAPER_NUMBERS = Path(__file__).with_name("paper_numbers.yaml")
+PAPER_MODEL = {"gpt2-medium": "GPT-2 M", "gpt2-large": "GPT-2 L"}
+PAPER_ROW = {
+    ("GPT-2 M", "prefix"): "PREFIX(0.1%)",
+    ("GPT-2 L", "prefix"): "PREFIX",
+    ("GPT-2 M", "finetune"): "FT-FULL",
+    ("GPT-2 L", "finetune"): "FT-FULL",
+}
+LABELS = {"BLEU": "BLEU", "NIST": "NIST", "METEOR": "MET", "ROUGE_L": "R-L", "CIDEr": "CIDEr"}
+
+
+def paper_numbers() -> dict:
+    with open(PAPER_NUMBERS, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def paper_row(model: str, method_type: str) -> tuple[str, str, dict]:
+    """(paper model, paper row, numbers); models the paper did not run compare to GPT-2 M."""
+    pm = PAPER_MODEL.get(model, "GPT-2 M")
+    row = PAPER_ROW[(pm, method_type)]
+    return pm, row, paper_numbers()["e2e_table2"]["rows"][pm][row]["acl"]
+
+
+def setting(regime: str, size) -> str:
+    return "full data" if regime == "full" else f"{int(size)} examples"
+
+
+def summarise(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.assign(
+        setting=[setting(r, s) for r, s in zip(df["regime"], df["size"])],
+        order=df["size"].fillna(10**9),
+    )
+    rows = []
+    for (model, method, mtype, sett, order), g in df.groupby(
+        ["model", "method", "type", "setting", "order"], sort=False
+    ):
+        pm, prow, paper = paper_row(model, mtype)
+        out = {
+            "model": model,
+            "method": method,
+            "setting": sett,
+            "order": order,
+            "n": len(g),
+            "paper_row": f"{pm} {prow}",
+            "stored_pct": g["stored_pct"].iloc[0],
+        }
+        for m in METRICS:
+            out[f"{m}_mean"] = g[m].mean()
+            out[f"{m}_sd"] = g[m].std(ddof=1) if len(g) > 1 else float("nan")
+            out[f"{m}_paper"] = paper[m]
+            out[f"{m}_delta"] = out[f"{m}_mean"] - paper[m]
+        rows.append(out)
+    return pd.DataFrame(rows).sort_values(["order", "model", "method"]).drop(columns="order")
+
+
+def _fmt(x: float, metric: str) -> str:
+    digits = 2 if metric in ("NIST", "CIDEr") else 1
+    return "–" if pd.isna(x) else f"{x:.{digits}f}"
+
+
+def _cell(r, m: str) -> str:
+    sd = "" if pd.isna(r[f"{m}_sd"]) else f" ± {_fmt(r[f'{m}_sd'], m)}"
+    return f"{_fmt(r[f'{m}_mean'], m)}{sd} ({_fmt(r[f'{m}_paper'], m)}; {r[f'{m}_delta']:+.{2 if m in ('NIST', 'CIDEr') else 1}f})"
+
+
+def markdown(summary: pd.DataFrame, spec: dict) -> str:
+    head = (
+        ["Setting", "Model", "Method", "n", "stored %"]
+        + [LABELS[m] for m in METRICS]
+        + ["paper row"]
+    )
+    lines = [
+        f"# E2E test — scale: {spec['scale']}",
+        "",
+        f"Cells: ours mean ± sd over subsets × seeds (paper {spec['paper_source']}; ours − paper).",
+        *[f"- {n}" for n in spec["notes"]],
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for _, r in summary.iterrows():
+        cells = [r["setting"], r["model"], r["method"], str(r["n"]), f"{r['stored_pct']:.3g}"]
+        cells += [_cell(r, m) for m in METRICS] + [r["paper_row"]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def latex(summary: pd.DataFrame, spec: dict) -> str:
+    cols = "lll" + "r" * len(METRICS)
+    lines = [
+        f"% E2E test, scale: {spec['scale']}. Cells: ours (paper).",
+        f"\\begin{{tabular}}{{{cols}}}",
+        "\\toprule",
+        "Setting & Model & Method & " + " & ".join(LABELS[m] for m in METRICS) + " \\\\",
+        "\\midrule",
+    ]
+    for _, r in summary.iterrows():
+        vals = [f"{_fmt(r[f'{m}_mean'], m)} ({_fmt(r[f'{m}_paper'], m)})" for m in METRICS]
+        esc = [
+            str(x).replace("_", "\\_").replace("%", "\\%")
+            for x in (r["setting"], r["model"], r["method"])
+        ]
+        lines.append(" & ".join(esc + vals) + " \\\\")
+    lines += ["\\bottomrule", "\\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+def build(spec: dict, out_prefix: str, results_dir: str = "results") -> pd.DataFrame:
+    df = collect(spec["runs"], results_dir)
+    summary = summarise(df)
+    write_text(f"{out_prefix}.md", markdown(summary, spec))
+    write_text(f"{out_prefix}.tex", latex(summary, spec))
+    write_text(f"{out_prefix}.csv", summary.to_csv(index=False))
+    return summary
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--spec", required=True, help="JSON: runs, scale, notes, paper_source")
+    p.add_argument("--out-prefix", required=True)
+    p.add_argument("--results-dir", default="results")
+    a = p.parse_args(argv)
+    build(json.loads(a.spec), a.out_prefix, a.results_dir)
+
+
+if __name__ == "__main__":
+    main()

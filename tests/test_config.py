@@ -1,0 +1,70 @@
+import copy
+
+import pytest
+import yaml
+
+from pipeline import config as pconf
+from tests.conftest import ROOT
+
+CONFIGS = ["config/config.yaml", "config/demo.yaml", "config/smoke.yaml"]
+
+
+@pytest.mark.parametrize("path", CONFIGS)
+def test_every_shipped_config_validates_and_expands(path):
+    cfg = pconf.load(ROOT / path)
+    runs = pconf.expand_runs(cfg)
+    assert runs and len({r.path for r in runs}) == len(runs)
+
+
+def smoke():
+    with open(ROOT / "config/smoke.yaml") as f:
+        return yaml.safe_load(f)
+
+
+def test_a_mistyped_key_is_an_error_that_points_at_it():
+    cfg = smoke()
+    cfg["methods"]["prefix"]["learning_rate"] = 1e-3
+    with pytest.raises(pconf.ConfigError) as e:
+        pconf.validate(cfg)
+    assert "config['methods']['prefix']" in str(e.value)
+    assert "learning_rate" in str(e.value)
+
+
+def test_a_wrong_type_is_an_error_that_points_at_it():
+    cfg = smoke()
+    cfg["decoding"]["num_beams"] = "five"
+    with pytest.raises(pconf.ConfigError, match=r"config\['decoding'\]\['num_beams'\]"):
+        pconf.validate(cfg)
+
+
+def test_an_experiment_naming_an_undefined_model_is_an_error():
+    cfg = smoke()
+    cfg["experiments"]["full"]["model"] = "gpt3"
+    with pytest.raises(pconf.ConfigError, match="gpt3"):
+        pconf.validate(cfg)
+
+
+def test_defaults_are_filled_in():
+    cfg = smoke()
+    del cfg["evaluation"]
+    pconf.validate(cfg)
+    assert cfg["evaluation"]["e2e_protocol"] == "official"
+
+
+def test_hyperparameters_merge_defaults_experiment_and_size():
+    cfg = pconf.validate(copy.deepcopy(smoke()))
+    cfg["experiments"]["lowdata"]["methods"]["prefix"]["by_size"] = {16: {"max_steps": 9}}
+    runs = {r.path: r for r in pconf.expand_runs(cfg)}
+    small = runs["lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1"].hparams
+    big = runs["lowdata/e2e/tiny-gpt2/prefix/low16s2/seed1"].hparams
+    assert small["max_steps"] == 4 and big["max_steps"] == 9
+    assert small["prefix_length"] == 5 and small["type"] == "prefix"
+    assert runs["full/e2e/tiny-gpt2/finetune/full/seed1"].hparams["type"] == "finetune"
+
+
+def test_runs_are_named_by_experiment_dataset_model_method_regime_seed():
+    cfg = pconf.load(ROOT / "config/config.yaml")
+    paths = {r.path for r in pconf.expand_runs(cfg)}
+    assert "table2/e2e/gpt2-medium/prefix/full/seed101" in paths
+    # the paper's low-data grid: 4 sizes x 5 subsets x 2 seeds x 2 methods
+    assert sum(p.startswith("lowdata/") for p in paths) == 80

@@ -1,0 +1,98 @@
+"""The whole DAG: the smoke configuration end to end, and the paper configuration's plan."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+COPY = ["Snakefile", "workflow", "pipeline", "config", "profiles", "envs", "tests/fixtures"]
+
+
+def snakemake(cwd: Path, *args: str, check=True) -> subprocess.CompletedProcess:
+    bindir = str(Path(sys.executable).parent)
+    env = {"PATH": f"{bindir}:/usr/bin:/bin", "HOME": str(cwd), "TOKENIZERS_PARALLELISM": "false"}
+    res = subprocess.run(
+        [f"{bindir}/snakemake", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if check and res.returncode != 0:
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed:\n{res.stdout[-3000:]}\n{res.stderr[-5000:]}"
+        )
+    return res
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("smoke")
+    for item in COPY:
+        src = ROOT / item
+        (work / item).parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
+    snakemake(work, "--cores", "2", "--configfile", "config/smoke.yaml")
+    return work
+
+
+@pytest.mark.slow
+def test_the_smoke_dag_builds_every_exhibit(smoke_run):
+    for f in [
+        "results/tables/e2e.md",
+        "results/tables/e2e.csv",
+        "results/tables/e2e.tex",
+        "results/figures/lowdata.png",
+        "results/figures/lowdata.pdf",
+    ]:
+        assert (smoke_run / f).stat().st_size > 0, f
+    table = (smoke_run / "results/tables/e2e.md").read_text()
+    assert "scale: smoke" in table and "70.3" in table  # the paper's prefix BLEU beside ours
+
+
+@pytest.mark.slow
+def test_every_run_has_outputs_for_every_test_instance(smoke_run):
+    runs = list((smoke_run / "results/runs").glob("*/e2e/tiny-gpt2/*/*/seed1"))
+    assert len(runs) == 10
+    n_test = sum(1 for _ in open(smoke_run / "results/data/e2e/test.jsonl"))
+    for run in runs:
+        assert len((run / "test.hyp.txt").read_text().split("\n")) - 1 == n_test
+        assert (run / "test.metrics.json").exists()
+
+
+@pytest.mark.slow
+def test_a_second_invocation_has_nothing_to_do(smoke_run):
+    res = snakemake(smoke_run, "-n", "--configfile", "config/smoke.yaml")
+    assert "Nothing to be done" in res.stdout + res.stderr
+
+
+@pytest.mark.slow
+def test_a_single_exhibit_is_a_target_of_its_own(smoke_run):
+    (smoke_run / "results/figures/lowdata.png").unlink()
+    res = snakemake(
+        smoke_run, "-n", "results/figures/lowdata.png", "--configfile", "config/smoke.yaml"
+    )
+    out = res.stdout + res.stderr
+    assert "figure_lowdata" in out and "train " not in out
+
+
+def test_the_paper_configuration_plans_offline():
+    res = snakemake(ROOT, "-n", "--quiet", "rules")
+    out = res.stdout + res.stderr
+    assert "train" in out and "acquire_model" in out
+    # table2 (2 runs) + the low-data grid (2 methods x 4 sizes x 5 subsets x 2 seeds)
+    line = next(ln for ln in out.splitlines() if ln.strip().startswith("train "))
+    assert int(line.split()[-1]) == 82
+
+
+def test_a_config_with_an_unknown_key_stops_before_any_job(tmp_path):
+    cfg = (ROOT / "config/smoke.yaml").read_text().replace("num_beams: 2", "num_beam: 2")
+    (tmp_path / "bad.yaml").write_text(cfg)
+    res = snakemake(ROOT, "-n", "--configfile", str(tmp_path / "bad.yaml"), check=False)
+    assert res.returncode != 0
+    assert "num_beam" in res.stdout + res.stderr and "config['decoding']" in res.stdout + res.stderr

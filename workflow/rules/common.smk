@@ -1,0 +1,144 @@
+# Input and parameter helpers. The configuration is validated and expanded into runs by
+# pipeline.config; this file only turns runs into paths.
+
+import copy
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, workflow.basedir)
+
+from pipeline import config as pconf
+from pipeline.data.prepare import raw_files
+
+# Snakemake merges --configfile over the default config.yaml; a configuration must stand
+# alone (a demo must not inherit the paper's experiments), so keep only what the command
+# line gave (its --configfile files and --config values).
+if workflow.overwrite_configfiles:
+    config.clear()
+    config.update(copy.deepcopy(workflow.config_settings.overwrite_config))
+pconf.validate(
+    config,
+    source=", ".join(map(str, workflow.overwrite_configfiles)) or "config/config.yaml",
+)
+
+RUNS = pconf.expand_runs(config)
+RUN_BY_PATH = {r.path: r for r in RUNS}
+RESULTS = "results"
+RUN = "results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}"
+
+
+wildcard_constraints:
+    experiment="[^/]+",
+    dataset="[^/]+",
+    model="[^/]+",
+    method="[^/]+",
+    regime="full|low[0-9]+s[0-9]+",
+    seed="[0-9]+",
+
+
+def run_of(w):
+    path = f"{w.experiment}/{w.dataset}/{w.model}/{w.method}/{w.regime}/seed{w.seed}"
+    try:
+        return RUN_BY_PATH[path]
+    except KeyError:
+        raise ValueError(f"no run {path!r} in this configuration") from None
+
+
+def as_json(obj):
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def dataset_cfg(dataset):
+    return config["datasets"][dataset]
+
+
+def train_inputs(w):
+    base = f"results/data/{w.dataset}"
+    if w.regime == "full":
+        return {"train": f"{base}/train.jsonl", "dev": f"{base}/dev.jsonl"}
+    return {
+        "train": f"{base}/lowdata/{w.regime}/train.jsonl",
+        "dev": f"{base}/lowdata/{w.regime}/dev.jsonl",
+    }
+
+
+def lowdata_fraction(w):
+    for exp in config["experiments"].values():
+        if exp["dataset"] == w.dataset and exp.get("lowdata"):
+            return exp["lowdata"]["dev_fraction"]
+    return 0.3
+
+
+def exhibit_runs(exhibit):
+    exps = [
+        n for n, e in config["experiments"].items() if exhibit in e.get("exhibits", [])
+    ]
+    return [r for r in RUNS if r.experiment in exps]
+
+
+def exhibit_spec(exhibit):
+    runs = exhibit_runs(exhibit)
+    notes = sorted(
+        {
+            f"{r.dataset}: training data drawn from the dev split (the staged data lack train); "
+            "low-data dev splits use MRs disjoint from training"
+            for r in runs
+            if dataset_cfg(r.dataset)["train_pool"] == "dev"
+        }
+    )
+    for r in runs:
+        sub = dataset_cfg(r.dataset)["test_subset"]
+        if sub:
+            notes.append(
+                f"{r.dataset}: scored on a test subset {sub} (see results/data/{r.dataset}/meta.json)"
+            )
+            break
+    models = sorted({r.model for r in runs})
+    notes.append(
+        f"model(s): {', '.join(models)}; E2E metric protocol: {config['evaluation']['e2e_protocol']}"
+    )
+    return as_json(
+        {
+            "scale": config["scale"],
+            "paper_source": "ACL 2021 Table 2",
+            "notes": notes,
+            "runs": [
+                {
+                    "path": r.path,
+                    "experiment": r.experiment,
+                    "model": r.model,
+                    "method": r.method,
+                    "type": r.hparams["type"],
+                    "regime": r.regime,
+                    "size": r.size,
+                    "seed": r.seed,
+                }
+                for r in runs
+            ],
+        }
+    )
+
+
+def exhibit_inputs(exhibit):
+    return [
+        f"results/runs/{r.path}/test.metrics.json" for r in exhibit_runs(exhibit)
+    ] + [f"results/runs/{r.path}/train.json" for r in exhibit_runs(exhibit)]
+
+
+EXHIBIT_FILES = {
+    "e2e_table": [
+        "results/tables/e2e.md",
+        "results/tables/e2e.csv",
+        "results/tables/e2e.tex",
+    ],
+    "lowdata_figure": ["results/figures/lowdata.png", "results/figures/lowdata.pdf"],
+}
+
+
+def all_targets():
+    targets = [f"results/runs/{r.path}/test.metrics.json" for r in RUNS]
+    for exhibit, files in EXHIBIT_FILES.items():
+        if exhibit_runs(exhibit):
+            targets += files
+    return targets

@@ -1,0 +1,68 @@
+# Data: stage the release files, parse + linearise, draw low-data subsets.
+
+
+rule download:
+    output:
+        manifest="resources/{dataset}/MANIFEST.json",
+    log:
+        "logs/download/{dataset}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        files=lambda w: " ".join(
+            raw_files(w.dataset, dataset_cfg(w.dataset)["train_pool"])
+        ),
+        mirror=lambda w: (
+            f"--mirror {config['data']['mirror']}" if config["data"]["mirror"] else ""
+        ),
+        verify="" if config["data"]["verify_canonical"] else "--no-verify-canonical",
+    shell:
+        "python -m pipeline.data.download --dataset {wildcards.dataset} --files {params.files}"
+        " --out-dir resources/{wildcards.dataset} --manifest {output.manifest}"
+        " {params.mirror} {params.verify} > {log} 2>&1"
+
+
+rule prepare:
+    input:
+        "resources/{dataset}/MANIFEST.json",
+    output:
+        train="results/data/{dataset}/train.jsonl",
+        dev="results/data/{dataset}/dev.jsonl",
+        test="results/data/{dataset}/test.jsonl",
+        meta="results/data/{dataset}/meta.json",
+    log:
+        "logs/prepare/{dataset}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        pool=lambda w: dataset_cfg(w.dataset)["train_pool"],
+        subset=lambda w: " ".join(
+            f"--test-{k} {v}"
+            for k, v in (dataset_cfg(w.dataset)["test_subset"] or {}).items()
+        ),
+    shell:
+        "python -m pipeline.data.prepare --dataset {wildcards.dataset}"
+        " --raw-dir resources/{wildcards.dataset} --out-dir results/data/{wildcards.dataset}"
+        " --train-pool {params.pool} {params.subset} > {log} 2>&1"
+
+
+rule subsample:
+    input:
+        train="results/data/{dataset}/train.jsonl",
+        dev="results/data/{dataset}/dev.jsonl",
+    output:
+        train="results/data/{dataset}/lowdata/low{size}s{subset}/train.jsonl",
+        dev="results/data/{dataset}/lowdata/low{size}s{subset}/dev.jsonl",
+    log:
+        "logs/subsample/{dataset}/low{size}s{subset}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        same_pool=lambda w: (
+            "--same-pool" if dataset_cfg(w.dataset)["train_pool"] == "dev" else ""
+        ),
+        fraction=lowdata_fraction,
+    shell:
+        "python -m pipeline.data.subsample --train-pool {input.train} --dev-pool {input.dev}"
+        " --size {wildcards.size} --subset {wildcards.subset} --dev-fraction {params.fraction}"
+        " {params.same_pool} --out-train {output.train} --out-dev {output.dev} > {log} 2>&1"

@@ -1,0 +1,26 @@
+# Decode every run: batched, prefix-aware beam search over the prepared test set.
+
+
+rule decode:
+    input:
+        summary=RUN + "/train.json",
+        test="results/data/{dataset}/test.jsonl",
+        model="results/models/{model}/acquired.json",
+    output:
+        hyp=RUN + "/test.hyp.txt",
+        info=RUN + "/test.decode.json",
+    log:
+        "logs/decode/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/decode/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: config["resources"]["decode_threads"]
+    params:
+        hparams=lambda w: as_json(run_of(w).hparams),
+        decoding=as_json(config["decoding"]),
+    shell:
+        "python -m pipeline.decode --hparams {params.hparams:q} --run-dir $(dirname {input.summary})"
+        " --model-dir results/models/{wildcards.model} --test {input.test}"
+        " --decoding {params.decoding:q} --out {output.hyp} --info {output.info}"
+        " --threads {threads} > {log} 2>&1"

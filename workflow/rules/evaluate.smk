@@ -1,0 +1,18 @@
+# Evaluation: the official kits' metrics (BLEU, NIST, and METEOR/ROUGE-L/CIDEr via Java).
+
+
+rule evaluate:
+    input:
+        hyp=RUN + "/test.hyp.txt",
+        test="results/data/{dataset}/test.jsonl",
+    output:
+        metrics=RUN + "/test.metrics.json",
+    log:
+        "logs/evaluate/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        protocol=config["evaluation"]["e2e_protocol"],
+    shell:
+        "python -m pipeline.evaluate --dataset {wildcards.dataset} --hyp {input.hyp}"
+        " --test {input.test} --protocol {params.protocol} --out {output.metrics} > {log} 2>&1"

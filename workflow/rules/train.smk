@@ -1,0 +1,24 @@
+# Training: one job per run (prefix-tuning or fine-tuning); train.json marks completion.
+
+
+rule train:
+    input:
+        unpack(train_inputs),
+        model="results/models/{model}/acquired.json",
+    output:
+        summary=RUN + "/train.json",
+    log:
+        "logs/train/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: config["resources"]["train_threads"]
+    resources:
+        mem_mb=config["resources"]["train_mem_mb"],
+    params:
+        hparams=lambda w: as_json(run_of(w).hparams),
+    shell:
+        "python -m pipeline.train --hparams {params.hparams:q} --model-dir results/models/{wildcards.model}"
+        " --train {input.train} --dev {input.dev} --out-dir $(dirname {output.summary})"
+        " --seed {wildcards.seed} --threads {threads} > {log} 2>&1"
