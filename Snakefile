@@ -23,6 +23,19 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 
 
+# Cheap or internet-bound steps run on the submitting host under a cluster executor;
+# only train and decode become cluster jobs.
+localrules:
+    all,
+    download,
+    prepare,
+    subsample,
+    acquire_model,
+    evaluate,
+    table_e2e,
+    figure_lowdata,
+
+
 rule all:
     default_target: True
     input:

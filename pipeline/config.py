@@ -17,10 +17,12 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from pipeline.errors import PipelineError
+
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
 
 
-class ConfigError(ValueError):
+class ConfigError(PipelineError, ValueError):
     """A configuration that does not match the schema or refers to something undefined."""
 
 

@@ -29,7 +29,7 @@ from tqdm import tqdm
 from pipeline import methods
 from pipeline.io import read_jsonl, write_json, write_lines
 from pipeline.models.prefix import build_cache
-from pipeline.runtime import set_threads
+from pipeline.runtime import entry_point, set_threads
 from pipeline.textformat import prompt_ids
 
 DEFAULT_DECODING = {
@@ -145,4 +145,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry_point(main)

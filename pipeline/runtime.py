@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 import random
 
-import numpy as np
-import torch
-
 
 def set_threads(n: int) -> None:
     """Pin torch to ``n`` threads (from the rule's ``threads``).
@@ -15,6 +12,8 @@ def set_threads(n: int) -> None:
     On a shared 2-core box a second, descheduled OpenMP thread makes every op wait on it:
     two threads ran 4-15x slower than one there, so never rely on torch's default.
     """
+    import torch
+
     os.environ["OMP_NUM_THREADS"] = str(n)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     torch.set_num_threads(n)
@@ -24,8 +23,25 @@ def set_threads(n: int) -> None:
         pass
 
 
-def seed_everything(seed: int) -> torch.Generator:
+def seed_everything(seed: int):
+    """Seed Python, NumPy and torch; return a torch Generator for the data order."""
+    import numpy as np
+    import torch
+
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def entry_point(main):
+    """Run a module's ``main``: bad input exits 1 with one readable line, no traceback."""
+    import sys
+
+    from pipeline.errors import PipelineError
+
+    try:
+        main()
+    except PipelineError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)

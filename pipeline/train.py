@@ -23,9 +23,10 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from pipeline import methods
-from pipeline.io import read_jsonl, write_json
+from pipeline.errors import PipelineError
+from pipeline.io import atomic_path, read_jsonl, write_json
 from pipeline.models.load import load as load_model
-from pipeline.runtime import seed_everything, set_threads
+from pipeline.runtime import entry_point, seed_everything, set_threads
 from pipeline.textformat import IGNORE, example_ids
 
 DEFAULTS = {
@@ -38,10 +39,11 @@ DEFAULTS = {
     "max_length": 512,
     "epochs": 5,
     "batch_size": 5,
+    "checkpoint_every": None,
 }
 
 
-class NonFiniteLoss(FloatingPointError):
+class NonFiniteLoss(PipelineError, FloatingPointError):
     pass
 
 
@@ -122,18 +124,50 @@ def batches_of(examples, batch_size: int, pad_id: int, order=None):
     ]
 
 
+CHECKPOINT = "checkpoint.pt"
+
+
+def fit_length(hp: dict, config) -> int:
+    """Truncation length: ``max_length``, capped so prefix + tokens fit the model's positions
+    (real tokens sit after the prefix, the GPT-2 overflow of the original code, issue #40)."""
+    positions = getattr(config, "n_positions", None) or getattr(
+        config, "max_position_embeddings", None
+    )
+    reserved = hp.get("prefix_length", 0) if hp["type"] == "prefix" else 0
+    return min(hp["max_length"], positions - reserved) if positions else hp["max_length"]
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    """Atomically write everything a resumed run needs to continue bit for bit."""
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def load_checkpoint(path: Path) -> dict | None:
+    if not path.exists():
+        return None
+    # weights_only: a checkpoint holds tensors and plain containers, never pickled code.
+    return torch.load(path, weights_only=True)
+
+
 def train(hp: dict, model_dir: Path, train_rows, dev_rows, out_dir: Path, seed: int) -> dict:
+    """Train one run; resumes from ``out_dir/checkpoint.pt`` when a previous attempt died.
+
+    A checkpoint (every ``checkpoint_every`` steps) holds the trainable weights, optimizer,
+    schedule, RNG states, the epoch's data order and position, and the loss history, so a
+    resumed run ends with the same weights as an uninterrupted one.
+    """
     hp = {**DEFAULTS, **hp}
     t0 = time.time()
     gen = seed_everything(seed)
     lm, tok = load_model(model_dir)
     system = methods.build(hp, lm)
     accounting = methods.accounting(hp, system, lm)
-    train_ex = encode(tok, train_rows, hp["max_length"])
-    dev_batches = batches_of(
-        encode(tok, dev_rows, hp["max_length"]), hp["batch_size"], tok.pad_token_id
-    )
-    steps_per_epoch = math.ceil(len(train_ex) / hp["batch_size"])
+    max_length = fit_length(hp, lm.config)
+    train_ex = encode(tok, train_rows, max_length)
+    dev_batches = batches_of(encode(tok, dev_rows, max_length), hp["batch_size"], tok.pad_token_id)
+    bs = hp["batch_size"]
+    steps_per_epoch = math.ceil(len(train_ex) / bs)
     total_steps = hp["max_steps"] or math.ceil(steps_per_epoch * hp["epochs"])
 
     trainable = [p for p in system.parameters() if p.requires_grad]
@@ -142,55 +176,92 @@ def train(hp: dict, model_dir: Path, train_rows, dev_rows, out_dir: Path, seed: 
     )
     sched = linear_schedule(opt, hp["warmup_steps"], total_steps)
 
-    history, dev_history = [], []
-    best = {"step": 0, "dev_loss": math.inf, "state": None}
+    s = {
+        "step": 0,
+        "epoch": 0,
+        "order": None,
+        "pos": 0,
+        "history": [],
+        "dev_history": [],
+        "best_step": 0,
+        "best_dev_loss": math.inf,
+        "best_state": None,
+        "resumed_from": [],
+    }
+    ckpt_path = out_dir / CHECKPOINT
+    if (ckpt := load_checkpoint(ckpt_path)) is not None:
+        methods.restore_state(hp, system, ckpt["trainable"])
+        opt.load_state_dict(ckpt["optimizer"])
+        sched.load_state_dict(ckpt["scheduler"])
+        gen.set_state(ckpt["data_rng"])
+        torch.set_rng_state(ckpt["torch_rng"])
+        s = ckpt["loop"]
+        s["resumed_from"] = s["resumed_from"] + [s["step"]]
+        print(f"resumed from {ckpt_path} at step {s['step']}", file=sys.stderr)
+
     system.train()
-    step, epoch = 0, 0
-    bar = tqdm(total=total_steps, desc="train", file=sys.stderr, mininterval=10)
-    while step < total_steps:
-        order = torch.randperm(len(train_ex), generator=gen).tolist()
-        for batch in batches_of(train_ex, hp["batch_size"], tok.pad_token_id, order):
-            loss = forward_loss(system, batch, hp["loss"])
-            if not torch.isfinite(loss):
-                raise NonFiniteLoss(f"non-finite training loss ({loss.item()}) at step {step + 1}")
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, hp["grad_clip"])
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            step += 1
-            history.append(round(loss.item(), 5))
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss.item():.3f}")
-            if hp["eval_every"] and (step % hp["eval_every"] == 0 or step == total_steps):
-                dl = dev_loss(system, dev_batches)
-                dev_history.append({"step": step, "dev_loss": dl})
-                if dl < best["dev_loss"]:
-                    best = {
-                        "step": step,
-                        "dev_loss": dl,
-                        "state": methods.trainable_state(hp, system),
-                    }
-            if step >= total_steps:
-                break
-        epoch += 1
+    bar = tqdm(total=total_steps, initial=s["step"], desc="train", file=sys.stderr, mininterval=10)
+    while s["step"] < total_steps:
+        if s["order"] is None:
+            s["order"], s["pos"] = torch.randperm(len(train_ex), generator=gen).tolist(), 0
+        ids = s["order"][s["pos"] * bs : (s["pos"] + 1) * bs]
+        batch = collate([train_ex[i] for i in ids], tok.pad_token_id)
+        loss = forward_loss(system, batch, hp["loss"])
+        if not torch.isfinite(loss):
+            raise NonFiniteLoss(
+                f"non-finite training loss ({loss.item()}) at step {s['step'] + 1}; "
+                f"lower the learning rate (lr={hp['lr']})"
+            )
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, hp["grad_clip"])
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        s["step"] += 1
+        s["pos"] += 1
+        if s["pos"] * bs >= len(train_ex):
+            s["order"], s["epoch"] = None, s["epoch"] + 1
+        s["history"].append(round(loss.item(), 5))
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+        step = s["step"]
+        if hp["eval_every"] and (step % hp["eval_every"] == 0 or step == total_steps):
+            dl = dev_loss(system, dev_batches)
+            s["dev_history"].append({"step": step, "dev_loss": dl})
+            if dl < s["best_dev_loss"]:
+                s.update(
+                    best_step=step, best_dev_loss=dl, best_state=methods.trainable_state(hp, system)
+                )
+        if hp["checkpoint_every"] and step % hp["checkpoint_every"] == 0 and step < total_steps:
+            save_checkpoint(
+                ckpt_path,
+                {
+                    "trainable": methods.trainable_state(hp, system),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "data_rng": gen.get_state(),
+                    "torch_rng": torch.get_rng_state(),
+                    "loop": s,
+                },
+            )
     bar.close()
-    if best["state"] is not None:
-        methods.restore_state(hp, system, best["state"])
+    if s["best_state"] is not None:
+        methods.restore_state(hp, system, s["best_state"])
     final_dev = dev_loss(system, dev_batches)
     system.eval()
     methods.save(hp, system, tok, out_dir)
     return {
         "hparams": hp,
         "seed": seed,
-        "steps": step,
-        "epochs_seen": epoch,
+        "steps": s["step"],
+        "epochs_seen": s["epoch"],
         "train_examples": len(train_ex),
         "dev_examples": len(dev_rows),
-        "train_loss": history,
-        "dev_history": dev_history,
-        "selected_step": best["step"] if best["state"] is not None else step,
+        "train_loss": s["history"],
+        "dev_history": s["dev_history"],
+        "selected_step": s["best_step"] if s["best_state"] is not None else s["step"],
         "dev_loss": final_dev,
+        "resumed_from_steps": s["resumed_from"],
         "parameters": accounting,
         "seconds": round(time.time() - t0, 1),
         "threads": torch.get_num_threads(),
@@ -217,7 +288,9 @@ def main(argv=None) -> None:
         a.seed,
     )
     write_json(a.out_dir / "train.json", summary)
+    # the run is complete: its checkpoint would only waste disk
+    (a.out_dir / CHECKPOINT).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
-    main()
+    entry_point(main)

@@ -96,3 +96,21 @@ def test_a_config_with_an_unknown_key_stops_before_any_job(tmp_path):
     res = snakemake(ROOT, "-n", "--configfile", str(tmp_path / "bad.yaml"), check=False)
     assert res.returncode != 0
     assert "num_beam" in res.stdout + res.stderr and "config['decoding']" in res.stdout + res.stderr
+
+
+@pytest.mark.slow
+def test_a_second_working_directory_reproduces_outputs_and_metrics_byte_for_byte(
+    smoke_run, tmp_path
+):
+    runs = ["full/e2e/tiny-gpt2/prefix/full/seed1", "full/e2e/tiny-gpt2/finetune/full/seed1"]
+    for item in COPY:
+        src = ROOT / item
+        (tmp_path / item).parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / item)
+    targets = [f"results/runs/{r}/test.metrics.json" for r in runs]
+    snakemake(tmp_path, *targets, "--cores", "2", "--configfile", "config/smoke.yaml")
+    for r in runs:
+        for name in ("test.hyp.txt", "test.metrics.json"):
+            a = (smoke_run / "results/runs" / r / name).read_bytes()
+            b = (tmp_path / "results/runs" / r / name).read_bytes()
+            assert a == b, f"{r}/{name} differs between two runs of the same configuration"

@@ -19,7 +19,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.errors import PipelineError
 from pipeline.io import atomic_path, sha256sum, write_json
+from pipeline.runtime import entry_point
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ RELEASES = {
 }
 
 
-class ChecksumError(RuntimeError):
+class ChecksumError(PipelineError, RuntimeError):
     pass
 
 
@@ -156,4 +158,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry_point(main)

@@ -14,6 +14,8 @@ import csv
 import re
 from pathlib import Path
 
+from pipeline.errors import PipelineError
+
 # The paper's attribute names (its src1_*.txt files); release names on the left.
 ATTRIBUTE_NAMES = {
     "name": "name",
@@ -29,7 +31,7 @@ ATTRIBUTE_NAMES = {
 _SLOT = re.compile(r"\s*([^\[\],]+?)\s*\[([^\]]*)\]\s*(?:,|$)")
 
 
-class E2EFormatError(ValueError):
+class E2EFormatError(PipelineError, ValueError):
     pass
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline.data import e2e
 from pipeline.io import write_json, write_jsonl
+from pipeline.runtime import entry_point
 
 RAW_FILES = {"e2e": {"train": "trainset.csv", "dev": "devset.csv", "test": "testset_w_refs.csv"}}
 
@@ -83,4 +84,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry_point(main)

@@ -13,7 +13,9 @@ import math
 
 import numpy as np
 
+from pipeline.errors import PipelineError
 from pipeline.io import read_jsonl, write_jsonl
+from pipeline.runtime import entry_point
 
 
 def subset_rng(size: int, subset: int) -> np.random.Generator:
@@ -30,7 +32,7 @@ def draw(
     same_pool: bool = False,
 ) -> tuple[list[dict], list[dict]]:
     if size > len(train_pool):
-        raise ValueError(
+        raise PipelineError(
             f"low-data size {size} exceeds the training pool ({len(train_pool)} examples)"
         )
     rng = subset_rng(size, subset)
@@ -43,7 +45,7 @@ def draw(
     else:
         candidates = dev_pool
     if n_dev > len(candidates):
-        raise ValueError(
+        raise PipelineError(
             f"dev split of {n_dev} exceeds the {len(candidates)} available dev examples"
         )
     dev_idx = rng.choice(len(candidates), size=n_dev, replace=False)
@@ -75,4 +77,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry_point(main)

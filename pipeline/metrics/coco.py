@@ -23,12 +23,14 @@ def coco_scores(
 
     if len(hypotheses) != len(references):
         raise ValueError(f"{len(hypotheses)} hypotheses for {len(references)} reference sets")
-    gts = {i: [{"caption": r} for r in rs] for i, rs in enumerate(references)}
-    res = {i: [{"caption": h}] for i, h in enumerate(hypotheses)}
+    # One tokenizer JVM for both sides: keys ("ref", i) and ("hyp", i).
+    captions = {("ref", i): [{"caption": r} for r in rs] for i, rs in enumerate(references)}
+    captions.update({("hyp", i): [{"caption": h}] for i, h in enumerate(hypotheses)})
     out = {}
     with java_on_path():
-        tok = PTBTokenizer()
-        gts, res = tok.tokenize(gts), tok.tokenize(res)
+        tokenized = PTBTokenizer().tokenize(captions)
+        gts = {i: tokenized[("ref", i)] for i in range(len(references))}
+        res = {i: tokenized[("hyp", i)] for i in range(len(hypotheses))}
         if "METEOR" in metrics:
             meteor = Meteor()
             try:

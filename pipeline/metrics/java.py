@@ -11,8 +11,10 @@ import os
 import shutil
 from pathlib import Path
 
+from pipeline.errors import PipelineError
 
-class JavaNotFound(RuntimeError):
+
+class JavaNotFound(PipelineError, RuntimeError):
     pass
 
 

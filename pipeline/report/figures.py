@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from pipeline.io import atomic_path  # noqa: E402
 from pipeline.report.collect import METRICS, collect  # noqa: E402
+from pipeline.runtime import entry_point
 
 LABELS = {
     "BLEU": "BLEU",
@@ -54,6 +55,7 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
         ax.set_xscale("log")
         ax.set_xticks(sorted(df["size"].dropna().unique()))
         ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("training examples")
         ax.set_title(LABELS[m])
         ax.grid(alpha=0.3)
@@ -79,4 +81,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry_point(main)

@@ -18,6 +18,7 @@ import yaml
 
 from pipeline.io import write_text
 from pipeline.report.collect import METRICS, collect
+from pipeline.runtime import entry_point
 
 PAPER_NUMBERS = Path(__file__).with_name("paper_numbers.yaml")
 PAPER_MODEL = {"gpt2-medium": "GPT-2 M", "gpt2-large": "GPT-2 L"}
@@ -145,4 +146,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry_point(main)

@@ -25,7 +25,6 @@ pconf.validate(
 RUNS = pconf.expand_runs(config)
 RUN_BY_PATH = {r.path: r for r in RUNS}
 RESULTS = "results"
-RUN = "results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}"
 
 
 wildcard_constraints:

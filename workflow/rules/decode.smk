@@ -3,12 +3,12 @@
 
 rule decode:
     input:
-        summary=RUN + "/train.json",
+        summary="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/train.json",
         test="results/data/{dataset}/test.jsonl",
         model="results/models/{model}/acquired.json",
     output:
-        hyp=RUN + "/test.hyp.txt",
-        info=RUN + "/test.decode.json",
+        hyp="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.hyp.txt",
+        info="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.decode.json",
     log:
         "logs/decode/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
     benchmark:
@@ -16,6 +16,10 @@ rule decode:
     conda:
         "../../envs/pipeline.yaml"
     threads: config["resources"]["decode_threads"]
+    resources:
+        mem_mb=config["resources"]["decode_mem_mb"],
+        gpu=config["resources"]["decode_gpu"],
+        runtime=config["resources"]["decode_runtime_min"],
     params:
         hparams=lambda w: as_json(run_of(w).hparams),
         decoding=as_json(config["decoding"]),

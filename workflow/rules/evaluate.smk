@@ -3,10 +3,10 @@
 
 rule evaluate:
     input:
-        hyp=RUN + "/test.hyp.txt",
+        hyp="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.hyp.txt",
         test="results/data/{dataset}/test.jsonl",
     output:
-        metrics=RUN + "/test.metrics.json",
+        metrics="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.metrics.json",
     log:
         "logs/evaluate/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
     conda:

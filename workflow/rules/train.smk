@@ -6,7 +6,7 @@ rule train:
         unpack(train_inputs),
         model="results/models/{model}/acquired.json",
     output:
-        summary=RUN + "/train.json",
+        summary="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/train.json",
     log:
         "logs/train/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
     benchmark:
@@ -16,6 +16,8 @@ rule train:
     threads: config["resources"]["train_threads"]
     resources:
         mem_mb=config["resources"]["train_mem_mb"],
+        gpu=config["resources"]["train_gpu"],
+        runtime=config["resources"]["train_runtime_min"],
     params:
         hparams=lambda w: as_json(run_of(w).hparams),
     shell:

@@ -1,0 +1,166 @@
+"""A crash loses no work, the same seed gives the same result, bad input stops cleanly."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+
+PY = sys.executable
+HP = {
+    "type": "prefix",
+    "prefix_length": 4,
+    "mid_dim": 32,
+    "lr": 5e-3,
+    "max_steps": 24,
+    "batch_size": 4,
+    "eval_every": 10,
+    "checkpoint_every": 3,
+}
+
+
+def run(args, check=True, **kw):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    res = subprocess.run([PY, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True, **kw)
+    if check and res.returncode != 0:
+        raise AssertionError(res.stderr[-3000:])
+    return res
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    from pipeline.data.prepare import prepare
+
+    out = tmp_path_factory.mktemp("data")
+    prepare("e2e", FIXTURES / "mirror" / "e2e", out, train_pool="train")
+    return out
+
+
+def train_args(hp, model_dir, data, out):
+    return [
+        "pipeline.train",
+        "--hparams",
+        json.dumps(hp),
+        "--model-dir",
+        str(model_dir),
+        "--train",
+        str(data / "train.jsonl"),
+        "--dev",
+        str(data / "dev.jsonl"),
+        "--out-dir",
+        str(out),
+        "--seed",
+        "3",
+        "--threads",
+        "1",
+    ]
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("mtype", ["prefix", "finetune"])
+def test_kill_9_mid_training_then_rerun_ends_with_identical_weights(
+    tmp_path, tiny_models, data, mtype
+):
+    hp = {**HP, "type": mtype, "lr": 5e-3 if mtype == "prefix" else 1e-3}
+    model = tiny_models["gpt2"]
+    run(train_args(hp, model, data, tmp_path / "straight"))
+
+    crashed = tmp_path / "crashed"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [PY, "-m", *train_args(hp, model, data, crashed)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 120
+    while (
+        not (crashed / "checkpoint.pt").exists() and proc.poll() is None and time.time() < deadline
+    ):
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (crashed / "checkpoint.pt").exists() and not (crashed / "train.json").exists()
+
+    run(train_args(hp, model, data, crashed))
+    summary = json.loads((crashed / "train.json").read_text())
+    assert summary["resumed_from_steps"] and summary["resumed_from_steps"][0] >= 3
+    assert not (crashed / "checkpoint.pt").exists()  # removed once the output is complete
+    weights = "prefix.safetensors" if mtype == "prefix" else "model/model.safetensors"
+    assert digest(crashed / weights) == digest(tmp_path / "straight" / weights)
+    straight = json.loads((tmp_path / "straight" / "train.json").read_text())
+    assert summary["train_loss"] == straight["train_loss"]
+
+
+def test_the_same_seed_gives_byte_identical_weights(tmp_path, tiny_models, data):
+    hp = {**HP, "max_steps": 6, "checkpoint_every": None}
+    run(train_args(hp, tiny_models["gpt2"], data, tmp_path / "a"))
+    run(train_args(hp, tiny_models["gpt2"], data, tmp_path / "b"))
+    assert digest(tmp_path / "a" / "prefix.safetensors") == digest(
+        tmp_path / "b" / "prefix.safetensors"
+    )
+
+
+def test_a_nan_loss_stops_with_the_step_number(tmp_path, tiny_models, data):
+    hp = {**HP, "lr": 1e30, "max_steps": 30, "checkpoint_every": None, "grad_clip": 1e30}
+    res = run(train_args(hp, tiny_models["gpt2"], data, tmp_path / "nan"), check=False)
+    assert res.returncode == 1
+    assert "non-finite training loss" in res.stderr and "at step" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "nan" / "train.json").exists()
+
+
+def test_a_hypothesis_file_of_the_wrong_length_is_rejected(tmp_path, data):
+    hyp = tmp_path / "hyp.txt"
+    hyp.write_text("one line only\n")
+    out = tmp_path / "metrics.json"
+    res = run(
+        [
+            "pipeline.evaluate",
+            "--dataset",
+            "e2e",
+            "--hyp",
+            str(hyp),
+            "--test",
+            str(data / "test.jsonl"),
+            "--out",
+            str(out),
+        ],
+        check=False,
+    )
+    assert res.returncode == 1 and "hyp.txt: 1 lines" in res.stderr
+    assert not out.exists()
+
+
+def test_a_malformed_csv_stops_prepare_and_leaves_no_output(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("trainset.csv", "testset_w_refs.csv"):
+        (raw / name).write_bytes((FIXTURES / "mirror" / "e2e" / name).read_bytes())
+    (raw / "devset.csv").write_text('mr,ref\n"name[A], eatType[pub]",fine\n"name[B]",x,y\n')
+    out = tmp_path / "out"
+    res = run(
+        ["pipeline.data.prepare", "--dataset", "e2e", "--raw-dir", str(raw), "--out-dir", str(out)],
+        check=False,
+    )
+    assert res.returncode == 1 and "devset.csv:3" in res.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_an_unreachable_model_id_names_the_id(tmp_path, monkeypatch):
+    from pipeline.models import load
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(load.ModelAcquisitionError, match="no-such-org/no-such-model"):
+        load.acquire("x", {"source": "hub", "id": "no-such-org/no-such-model"}, tmp_path)

@@ -1,0 +1,74 @@
+"""The cluster profile against a real (throwaway, single-node) SLURM.
+
+.ci/run brings SLURM up with scripts/slurm-up.sh (one fake GPU) and sets PREFIX_REPRO_SLURM=1;
+elsewhere this test is skipped. It submits a slice of the smoke DAG (one training and one
+decoding job, the training job asking for a GPU) through profiles/slurm and checks that both
+went through sbatch and that the outputs equal a local run's.
+"""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_workflow import COPY, snakemake
+
+TARGET = "results/runs/full/e2e/tiny-gpt2/prefix/full/seed1/test.hyp.txt"
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("PREFIX_REPRO_SLURM") != "1" or not shutil.which("sbatch"),
+    reason="needs the throwaway SLURM of .ci/run (PREFIX_REPRO_SLURM=1)",
+)
+
+
+def copy_project(dest):
+    for item in COPY:
+        src = ROOT / item
+        (dest / item).parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / item)
+
+
+def test_profile_dry_run_says_what_it_would_submit(tmp_path):
+    copy_project(tmp_path)
+    res = snakemake(
+        tmp_path, TARGET, "-n", "--profile", "profiles/slurm", "--configfile", "config/smoke.yaml"
+    )
+    out = res.stdout + res.stderr
+    assert "rule train" in out and "rule decode" in out
+
+
+def test_train_and_decode_go_through_sbatch_with_a_gpu_and_match_a_local_run(tmp_path):
+    local, cluster = tmp_path / "local", tmp_path / "cluster"
+    for d in (local, cluster):
+        d.mkdir()
+        copy_project(d)
+    snakemake(local, TARGET, "--cores", "1", "--configfile", "config/smoke.yaml")
+    snakemake(
+        cluster,
+        TARGET,
+        "--profile",
+        "profiles/slurm",
+        "--configfile",
+        "config/smoke.yaml",
+        "--config",
+        "resources={train_threads: 1, decode_threads: 1, train_gpu: 1}",
+    )
+
+    assert (cluster / TARGET).read_text() == (local / TARGET).read_text()
+    logs = cluster / ".snakemake" / "slurm_logs"
+    assert list(logs.glob("rule_train/**/*.log")) and list(logs.glob("rule_decode/**/*.log"))
+    # every job of this run is known to SLURM; the training job carried the GPU request
+    jobs = subprocess.run(
+        ["squeue", "--states=all", "-h", "-o", "%i|%k|%T|%b"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    mine = [j for j in jobs if "rule_train" in j or "rule_decode" in j]
+    assert len(mine) >= 2 and all("COMPLETED" in j for j in mine[-2:])
+    train = [j for j in mine if "rule_train" in j][-1]
+    assert "gpu" in train.split("|")[-1]
+    # local rules stayed local: no SLURM log for data preparation or model acquisition
+    assert not list(logs.glob("rule_prepare*")) and not list(logs.glob("rule_acquire_model*"))
