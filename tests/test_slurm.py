@@ -45,30 +45,30 @@ def test_train_and_decode_go_through_sbatch_with_a_gpu_and_match_a_local_run(tmp
         d.mkdir()
         copy_project(d)
     snakemake(local, TARGET, "--cores", "1", "--configfile", "config/smoke.yaml")
+    # the same configuration, with one GPU per training job (the fake GRES of slurm-up.sh)
+    smoke = (cluster / "config/smoke.yaml").read_text()
+    gpu = smoke.replace(
+        "resources: {train_threads: 1,", "resources: {train_gpu: 1, train_threads: 1,"
+    )
+    assert gpu != smoke
+    (cluster / "config/smoke-gpu.yaml").write_text(gpu)
     snakemake(
-        cluster,
-        TARGET,
-        "--profile",
-        "profiles/slurm",
-        "--configfile",
-        "config/smoke.yaml",
-        "--config",
-        "resources={train_threads: 1, decode_threads: 1, train_gpu: 1}",
+        cluster, TARGET, "--profile", "profiles/slurm", "--configfile", "config/smoke-gpu.yaml"
     )
 
     assert (cluster / TARGET).read_text() == (local / TARGET).read_text()
     logs = cluster / ".snakemake" / "slurm_logs"
     assert list(logs.glob("rule_train/**/*.log")) and list(logs.glob("rule_decode/**/*.log"))
     # every job of this run is known to SLURM; the training job carried the GPU request
+    fields = "JobID:12,Comment:200,State:12,tres-per-job:40"
     jobs = subprocess.run(
-        ["squeue", "--states=all", "-h", "-o", "%i|%k|%T|%b"],
-        capture_output=True,
-        text=True,
-        check=True,
+        ["squeue", "--states=all", "-h", "-O", fields], capture_output=True, text=True, check=True
     ).stdout.splitlines()
-    mine = [j for j in jobs if "rule_train" in j or "rule_decode" in j]
-    assert len(mine) >= 2 and all("COMPLETED" in j for j in mine[-2:])
-    train = [j for j in mine if "rule_train" in j][-1]
-    assert "gpu" in train.split("|")[-1]
+    train = [j.split() for j in jobs if "rule_train" in j]
+    decode = [j.split() for j in jobs if "rule_decode" in j]
+    assert train and decode
+    assert train[-1][2] == "COMPLETED" and decode[-1][2] == "COMPLETED"
+    assert train[-1][3] == "gres:gpu:1"  # resources: gpu=1 reached sbatch as --gpus=1
+    assert decode[-1][3] == "N/A"
     # local rules stayed local: no SLURM log for data preparation or model acquisition
     assert not list(logs.glob("rule_prepare*")) and not list(logs.glob("rule_acquire_model*"))
