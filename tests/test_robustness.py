@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -67,7 +68,7 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("mtype", ["prefix", "finetune"])
+@pytest.mark.parametrize("mtype", ["finetune"])  # prefix: the Snakemake-path test below
 def test_kill_9_mid_training_then_rerun_ends_with_identical_weights(
     tmp_path, tiny_models, data, mtype
 ):
@@ -164,3 +165,70 @@ def test_an_unreachable_model_id_names_the_id(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(load.ModelAcquisitionError, match="no-such-org/no-such-model"):
         load.acquire("x", {"source": "hub", "id": "no-such-org/no-such-model"}, tmp_path)
+
+
+def test_kill_9_of_snakemake_mid_training_then_rerun_resumes_to_the_same_weights(tmp_path):
+    """The Snakemake path: kill the whole job tree, rerun with --rerun-incomplete."""
+    from tests.test_workflow import COPY, snakemake
+
+    target = "results/runs/full/e2e/tiny-gpt2/prefix/full/seed1/train.json"
+    dirs = {}
+    for name in ("straight", "crashed"):
+        d = tmp_path / name
+        for item in COPY:
+            src = ROOT / item
+            (d / item).parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if src.is_dir() else shutil.copy)(src, d / item)
+        cfg = (d / "config/smoke.yaml").read_text()
+        resumable = cfg.replace(
+            "epochs: 1, batch_size: 8, loss: sequence_sum",
+            "epochs: 4, batch_size: 8, loss: sequence_sum, checkpoint_every: 2",
+        )
+        assert resumable != cfg
+        (d / "config/resumable.yaml").write_text(resumable)
+        dirs[name] = d
+    snakemake(dirs["straight"], target, "--cores", "1", "--configfile", "config/resumable.yaml")
+
+    crashed = dirs["crashed"]
+    ckpt = crashed / Path(target).parent / "checkpoint.pt"
+    bindir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
+    proc = subprocess.Popen(
+        [
+            str(bindir / "snakemake"),
+            target,
+            "--cores",
+            "1",
+            "--configfile",
+            "config/resumable.yaml",
+        ],
+        cwd=crashed,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 180
+    while not ckpt.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert ckpt.exists() and not (crashed / target).exists()
+
+    # a killed Snakemake leaves its lock behind: --unlock, then rerun
+    snakemake(crashed, "--unlock", "--configfile", "config/resumable.yaml")
+    snakemake(
+        crashed,
+        target,
+        "--cores",
+        "1",
+        "--rerun-incomplete",
+        "--configfile",
+        "config/resumable.yaml",
+    )
+    summary = json.loads((crashed / target).read_text())
+    assert summary["resumed_from_steps"]
+    run = Path(target).parent
+    assert digest(crashed / run / "prefix.safetensors") == digest(
+        dirs["straight"] / run / "prefix.safetensors"
+    )
