@@ -81,26 +81,46 @@ def generation_kwargs(tok, dc: dict) -> dict:
     return kw
 
 
+def stack_prefixes(pasts: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-row prefixes of lengths L_i -> ([B, L_max, W], mask [B, L_max]).
+
+    Shorter prefixes are left-padded with zeros that the mask hides, so each row's real
+    tokens still start at position L_i, as in its own training.
+    """
+    width = max(p.shape[0] for p in pasts)
+    rows = torch.zeros(len(pasts), width, pasts[0].shape[1], dtype=pasts[0].dtype)
+    mask = torch.zeros(len(pasts), width, dtype=torch.long)
+    for i, p in enumerate(pasts):
+        rows[i, width - p.shape[0] :] = p
+        mask[i, width - p.shape[0] :] = 1
+    return rows, mask
+
+
 @torch.no_grad()
-def generate_batch(
-    lm, tok, prompts: list[list[int]], dc: dict, past: torch.Tensor | None = None
-) -> list[str]:
-    """Decode one batch. ``past``: None, one prefix [L, W], or one per prompt [B, L, W]."""
+def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None) -> list[str]:
+    """Decode one batch. ``past``: None, one prefix [L, W], or a list with one prefix per
+    prompt (a mixed-prefix batch: different tasks or users over one frozen LM)."""
     ids, mask = left_pad(prompts, tok.pad_token_id)
     kw = generation_kwargs(tok, dc)
     if past is not None:
-        bsz, length = ids.shape[0], past.shape[-2]
-        rows = past.unsqueeze(0).expand(bsz, -1, -1) if past.dim() == 2 else past
+        bsz = ids.shape[0]
+        if isinstance(past, list):
+            rows, prefix_mask = stack_prefixes(past)
+        else:
+            rows = past.unsqueeze(0).expand(bsz, -1, -1)
+            prefix_mask = mask.new_ones((bsz, past.shape[0]))
         rows = rows.repeat_interleave(dc["num_beams"], dim=0)  # generate's beam layout
         kw["cache"] = build_cache(rows, lm.config)
+        length = rows.shape[1]
         ids = torch.cat([ids.new_full((bsz, length), tok.pad_token_id), ids], dim=1)
-        mask = torch.cat([mask.new_ones((bsz, length)), mask], dim=1)
+        mask = torch.cat([prefix_mask, mask], dim=1)
     out = lm.generate(input_ids=ids, attention_mask=mask, **kw)
     texts = tok.batch_decode(out[:, ids.shape[1] :], skip_special_tokens=True)
     return [t.strip() for t in texts]
 
 
 def decode(lm, tok, sources: list[str], dc: dict, past=None, progress: bool = False) -> list[str]:
+    """Decode ``sources`` in length-sorted batches; ``past`` as in ``generate_batch``."""
     dc = {**DEFAULT_DECODING, **dc}
     prompts = [prompt_ids(tok, s) for s in sources]
     order = sorted(range(len(prompts)), key=lambda i: (len(prompts[i]), i))
@@ -108,8 +128,9 @@ def decode(lm, tok, sources: list[str], dc: dict, past=None, progress: bool = Fa
     bs = dc["batch_size"]
     chunks = [order[s : s + bs] for s in range(0, len(order), bs)]
     for chunk in tqdm(chunks, desc="decode", file=sys.stderr, disable=not progress, mininterval=10):
-        rows = past[chunk] if past is not None and past.dim() == 3 else past
-        for i, text in zip(chunk, generate_batch(lm, tok, [prompts[i] for i in chunk], dc, rows)):
+        rows = [past[i] for i in chunk] if isinstance(past, list) else past
+        texts = generate_batch(lm, tok, [prompts[i] for i in chunk], dc, rows)
+        for i, text in zip(chunk, texts):
             outputs[i] = text
     return outputs
 

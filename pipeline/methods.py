@@ -1,62 +1,103 @@
 """Build the trainable system for a method, and save / load what it produces.
 
-- ``prefix``: a frozen LM + ``PrefixEncoder``; saves ``prefix.safetensors`` holding the
-  materialised prefix ``past`` [L, 2*l*h*D] (all decoding needs) and the MLP state
-  (``encoder.*``, for resuming or inspection).
-- ``finetune``: every LM weight trains; saves the whole model under ``model/``.
+| method   | what trains                                   | what is saved                    |
+|----------|-----------------------------------------------|----------------------------------|
+| prefix   | P' and the MLP (the LM is frozen)             | prefix.safetensors: ``past`` [L, 2*l*h*D] (all decoding needs) + ``encoder.*`` (MLP state) |
+| finetune | every LM weight                               | model/ (the whole LM)            |
+| fttop2   | the top ``top_layers`` blocks + final norm    | model/ (the whole LM)            |
+| adapter  | one bottleneck adapter per block (LM frozen)  | adapters.safetensors             |
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 
 from pipeline.models import params
+from pipeline.models.adapters import add_adapters, bottleneck_for
 from pipeline.models.load import load as load_model
+from pipeline.models.partial import freeze_all_but_top
 from pipeline.models.prefix import PrefixEncoder, PrefixLM, StaticPrefix
 
-METHOD_TYPES = ("prefix", "finetune")
+METHOD_TYPES = ("prefix", "finetune", "fttop2", "adapter")
+WHOLE_MODEL = ("finetune", "fttop2")
+
+
+def adapter_bottleneck(hp: dict, lm) -> int:
+    if hp.get("adapter_bottleneck"):
+        return hp["adapter_bottleneck"]
+    cfg = lm.config.get_text_config()
+    return bottleneck_for(
+        hp["adapter_fraction"], params.count(lm), cfg.num_hidden_layers, cfg.hidden_size
+    )
 
 
 def build(hp: dict, lm):
     """The module to train for hyper-parameters ``hp`` (``hp['type']`` names the method)."""
-    if hp["type"] == "prefix":
+    mtype = hp["type"]
+    if mtype == "prefix":
         enc = PrefixEncoder(lm.config, hp["prefix_length"], hp.get("mid_dim", 512))
         return PrefixLM(lm, enc)
-    if hp["type"] == "finetune":
+    if mtype == "finetune":
         for p in lm.parameters():
             p.requires_grad_(True)
         return lm
-    raise ValueError(f"unknown method type {hp['type']!r} (known: {', '.join(METHOD_TYPES)})")
+    if mtype == "fttop2":
+        return freeze_all_but_top(lm, hp.get("top_layers", 2), hp.get("train_embeddings", False))
+    if mtype == "adapter":
+        add_adapters(lm, adapter_bottleneck(hp, lm))
+        return lm
+    raise ValueError(f"unknown method type {mtype!r} (known: {', '.join(METHOD_TYPES)})")
+
+
+def _trainable_module(hp: dict, system):
+    return {"prefix": lambda: system.prefix, "adapter": lambda: system.adapters}.get(
+        hp["type"], lambda: system
+    )()
 
 
 def accounting(hp: dict, system, lm) -> dict:
-    lm_params = params.count(lm)
-    if hp["type"] == "prefix":
-        trainable = params.count(system.prefix, trainable_only=True)
+    mtype = hp["type"]
+    trainable = params.count(system, trainable_only=True)
+    if mtype == "prefix":
+        lm_params = params.count(lm)
         stored = params.stored_prefix(lm.config, hp["prefix_length"])
+    elif mtype == "adapter":
+        lm_params = params.count(lm) - params.count(system.adapters)
+        stored = trainable
     else:
-        trainable = params.count(system, trainable_only=True)
-        stored = lm_params
-    return params.report(hp["type"], lm_params, trainable, stored)
+        lm_params = params.count(lm)
+        stored = trainable  # the rest of the LM is the shared, frozen pretrained one
+    report = params.report(mtype, lm_params, trainable, stored)
+    if mtype == "adapter":
+        report["adapter_bottleneck"] = system.adapters[0].down.out_features
+    return report
 
 
 def trainable_state(hp: dict, system) -> dict[str, torch.Tensor]:
-    module = system.prefix if hp["type"] == "prefix" else system
+    module = _trainable_module(hp, system)
+    if hp["type"] in WHOLE_MODEL:
+        return {k: v.detach().clone() for k, v in module.named_parameters() if v.requires_grad}
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
 def restore_state(hp: dict, system, state: dict) -> None:
-    module = system.prefix if hp["type"] == "prefix" else system
-    module.load_state_dict(state)
+    module = _trainable_module(hp, system)
+    strict = hp["type"] not in WHOLE_MODEL  # whole-model methods keep only trained tensors
+    with torch.no_grad():
+        missing, unexpected = module.load_state_dict(state, strict=strict)
+    if unexpected:
+        raise ValueError(f"unexpected tensors in a checkpoint: {unexpected[:5]}")
 
 
 def save(hp: dict, system, tok, out_dir: Path) -> None:
     """Write the run's weights; callers write train.json last, as the completion marker."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    if hp["type"] == "prefix":
+    mtype = hp["type"]
+    if mtype == "prefix":
         tensors = {"past": system.prefix.materialize()}
         tensors.update(
             {f"encoder.{k}": v.contiguous() for k, v in system.prefix.state_dict().items()}
@@ -66,6 +107,14 @@ def save(hp: dict, system, tok, out_dir: Path) -> None:
             str(out_dir / "prefix.safetensors"),
             metadata={"prefix_length": str(hp["prefix_length"])},
         )
+    elif mtype == "adapter":
+        state = {k: v.contiguous() for k, v in system.adapters.state_dict().items()}
+        bottleneck = str(system.adapters[0].down.out_features)
+        save_file(
+            state,
+            str(out_dir / "adapters.safetensors"),
+            metadata={"bottleneck": bottleneck, "hparams": json.dumps(hp)},
+        )
     else:
         system.save_pretrained(out_dir / "model")
         tok.save_pretrained(out_dir / "model")
@@ -73,9 +122,17 @@ def save(hp: dict, system, tok, out_dir: Path) -> None:
 
 def load_for_decoding(hp: dict, run_dir: Path, model_dir: Path):
     """(model, tokenizer, prefix past or None) for decoding a finished run."""
-    if hp["type"] == "prefix":
+    mtype = hp["type"]
+    if mtype == "prefix":
         lm, tok = load_model(model_dir)
         past = load_file(str(run_dir / "prefix.safetensors"))["past"]
         return PrefixLM(lm, StaticPrefix(past)).eval(), tok, past
+    if mtype == "adapter":
+        lm, tok = load_model(model_dir)
+        path = str(run_dir / "adapters.safetensors")
+        state = load_file(path)
+        adapters = add_adapters(lm, state["0.down.weight"].shape[0])
+        adapters.load_state_dict(state)
+        return lm.eval(), tok, None
     model, tok = load_model(run_dir / "model")
     return model.eval(), tok, None

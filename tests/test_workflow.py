@@ -85,9 +85,9 @@ def test_the_paper_configuration_plans_offline():
     res = snakemake(ROOT, "-n", "--quiet", "rules")
     out = res.stdout + res.stderr
     assert "train" in out and "acquire_model" in out
-    # table2 (2 runs) + the low-data grid (2 methods x 4 sizes x 5 subsets x 2 seeds)
+    # table2 (5 methods) + the low-data grid (2 methods x 4 sizes x 5 subsets x 2 seeds)
     line = next(ln for ln in out.splitlines() if ln.strip().startswith("train "))
-    assert int(line.split()[-1]) == 82
+    assert int(line.split()[-1]) == 85
 
 
 def test_a_config_with_an_unknown_key_stops_before_any_job(tmp_path):

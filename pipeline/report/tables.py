@@ -11,36 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from pipeline.io import write_text
 from pipeline.report.collect import METRICS, collect
+from pipeline.report.paper import LABELS, paper_row
 from pipeline.runtime import entry_point
-
-PAPER_NUMBERS = Path(__file__).with_name("paper_numbers.yaml")
-PAPER_MODEL = {"gpt2-medium": "GPT-2 M", "gpt2-large": "GPT-2 L"}
-PAPER_ROW = {
-    ("GPT-2 M", "prefix"): "PREFIX(0.1%)",
-    ("GPT-2 L", "prefix"): "PREFIX",
-    ("GPT-2 M", "finetune"): "FT-FULL",
-    ("GPT-2 L", "finetune"): "FT-FULL",
-}
-LABELS = {"BLEU": "BLEU", "NIST": "NIST", "METEOR": "MET", "ROUGE_L": "R-L", "CIDEr": "CIDEr"}
-
-
-def paper_numbers() -> dict:
-    with open(PAPER_NUMBERS, encoding="utf-8") as f:
-        return yaml.safe_load(f)
-
-
-def paper_row(model: str, method_type: str) -> tuple[str, str, dict]:
-    """(paper model, paper row, numbers); models the paper did not run compare to GPT-2 M."""
-    pm = PAPER_MODEL.get(model, "GPT-2 M")
-    row = PAPER_ROW[(pm, method_type)]
-    return pm, row, paper_numbers()["e2e_table2"]["rows"][pm][row]["acl"]
 
 
 def setting(regime: str, size) -> str:

@@ -10,6 +10,7 @@ sys.path.insert(0, workflow.basedir)
 
 from pipeline import config as pconf
 from pipeline.data.prepare import raw_files
+from pipeline.report.paper import paper_method
 
 # Snakemake merges --configfile over the default config.yaml; a configuration must stand
 # alone (a demo must not inherit the paper's experiments), so keep only what the command
@@ -108,7 +109,7 @@ def exhibit_spec(exhibit):
                     "experiment": r.experiment,
                     "model": r.model,
                     "method": r.method,
-                    "type": r.hparams["type"],
+                    "type": paper_method(r.hparams),
                     "regime": r.regime,
                     "size": r.size,
                     "seed": r.seed,
