@@ -3,6 +3,7 @@
 | method   | what trains                                   | what is saved                    |
 |----------|-----------------------------------------------|----------------------------------|
 | prefix   | P' and the MLP (the LM is frozen)             | prefix.safetensors: ``past`` [L, 2*l*h*D] (all decoding needs) + ``encoder.*`` (MLP state) |
+| emb      | L input embeddings (+ MLP); the LM computes the prefix | prefix.safetensors, as prefix |
 | finetune | every LM weight                               | model/ (the whole LM)            |
 | fttop2   | the top ``top_layers`` blocks + final norm    | model/ (the whole LM)            |
 | adapter  | one bottleneck adapter per block (LM frozen)  | adapters.safetensors             |
@@ -21,8 +22,10 @@ from pipeline.models.adapters import add_adapters, bottleneck_for
 from pipeline.models.load import load as load_model
 from pipeline.models.partial import freeze_all_but_top
 from pipeline.models.prefix import PrefixEncoder, PrefixLM, StaticPrefix
+from pipeline.models.variants import EmbeddingPrefix, init_from_words
 
-METHOD_TYPES = ("prefix", "finetune", "fttop2", "adapter")
+METHOD_TYPES = ("prefix", "emb", "finetune", "fttop2", "adapter")
+PREFIX_TYPES = ("prefix", "emb")  # both end as a materialised prefix
 WHOLE_MODEL = ("finetune", "fttop2")
 
 
@@ -35,12 +38,21 @@ def adapter_bottleneck(hp: dict, lm) -> int:
     )
 
 
-def build(hp: dict, lm):
-    """The module to train for hyper-parameters ``hp`` (``hp['type']`` names the method)."""
+def build(hp: dict, lm, tok=None):
+    """The module to train for hyper-parameters ``hp`` (``hp['type']`` names the method).
+
+    ``hp['init_words']`` (prefix only) initialises the prefix from the LM's activations of a
+    phrase; it needs the tokenizer.
+    """
     mtype = hp["type"]
     if mtype == "prefix":
         enc = PrefixEncoder(lm.config, hp["prefix_length"], hp.get("mid_dim", 512))
-        return PrefixLM(lm, enc)
+        system = PrefixLM(lm, enc)
+        if hp.get("init_words"):
+            init_from_words(enc, lm, tok, hp["init_words"])
+        return system
+    if mtype == "emb":
+        return PrefixLM(lm, EmbeddingPrefix(lm, hp["prefix_length"], hp.get("mid_dim", 512)))
     if mtype == "finetune":
         for p in lm.parameters():
             p.requires_grad_(True)
@@ -54,16 +66,19 @@ def build(hp: dict, lm):
 
 
 def _trainable_module(hp: dict, system):
-    return {"prefix": lambda: system.prefix, "adapter": lambda: system.adapters}.get(
-        hp["type"], lambda: system
-    )()
+    return {
+        "prefix": lambda: system.prefix,
+        "emb": lambda: system.prefix,
+        "adapter": lambda: system.adapters,
+    }.get(hp["type"], lambda: system)()
 
 
 def accounting(hp: dict, system, lm) -> dict:
     mtype = hp["type"]
     trainable = params.count(system, trainable_only=True)
-    if mtype == "prefix":
+    if mtype in PREFIX_TYPES:
         lm_params = params.count(lm)
+        trainable = params.count(system.prefix, trainable_only=True)
         stored = params.stored_prefix(lm.config, hp["prefix_length"])
     elif mtype == "adapter":
         lm_params = params.count(lm) - params.count(system.adapters)
@@ -97,7 +112,7 @@ def save(hp: dict, system, tok, out_dir: Path) -> None:
     """Write the run's weights; callers write train.json last, as the completion marker."""
     out_dir.mkdir(parents=True, exist_ok=True)
     mtype = hp["type"]
-    if mtype == "prefix":
+    if mtype in PREFIX_TYPES:
         tensors = {"past": system.prefix.materialize()}
         tensors.update(
             {f"encoder.{k}": v.contiguous() for k, v in system.prefix.state_dict().items()}
@@ -123,7 +138,7 @@ def save(hp: dict, system, tok, out_dir: Path) -> None:
 def load_for_decoding(hp: dict, run_dir: Path, model_dir: Path):
     """(model, tokenizer, prefix past or None) for decoding a finished run."""
     mtype = hp["type"]
-    if mtype == "prefix":
+    if mtype in PREFIX_TYPES:
         lm, tok = load_model(model_dir)
         past = load_file(str(run_dir / "prefix.safetensors"))["past"]
         return PrefixLM(lm, StaticPrefix(past)).eval(), tok, past

@@ -26,6 +26,7 @@ from pipeline import methods
 from pipeline.errors import PipelineError
 from pipeline.io import atomic_path, read_jsonl, write_json
 from pipeline.models.load import load as load_model
+from pipeline.models.variants import phrase_length
 from pipeline.runtime import entry_point, seed_everything, set_threads
 from pipeline.textformat import IGNORE, example_ids
 
@@ -133,7 +134,7 @@ def fit_length(hp: dict, config) -> int:
     positions = getattr(config, "n_positions", None) or getattr(
         config, "max_position_embeddings", None
     )
-    reserved = hp.get("prefix_length", 0) if hp["type"] == "prefix" else 0
+    reserved = hp.get("prefix_length", 0) if hp["type"] in methods.PREFIX_TYPES else 0
     return min(hp["max_length"], positions - reserved) if positions else hp["max_length"]
 
 
@@ -161,7 +162,9 @@ def train(hp: dict, model_dir: Path, train_rows, dev_rows, out_dir: Path, seed: 
     t0 = time.time()
     gen = seed_everything(seed)
     lm, tok = load_model(model_dir)
-    system = methods.build(hp, lm)
+    if hp.get("init_words"):  # L is the phrase's token count (paper.md §3.5)
+        hp["prefix_length"] = phrase_length(tok, hp["init_words"])
+    system = methods.build(hp, lm, tok)
     accounting = methods.accounting(hp, system, lm)
     max_length = fit_length(hp, lm.config)
     train_ex = encode(tok, train_rows, max_length)

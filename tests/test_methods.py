@@ -125,3 +125,30 @@ def test_same_prefix_gives_the_same_logits_as_peft():
         peft.prompt_encoder["default"].embedding.weight.copy_(past)
         theirs = peft(input_ids=ids, attention_mask=mask).logits
     assert torch.allclose(ours[mask.bool()], theirs[mask.bool()], atol=1e-5)
+
+
+def test_embedding_only_prefix_trains_embeddings_through_the_frozen_lm(tiny):
+    lm, tok = tiny
+    hp = {"type": "emb", "prefix_length": 3, "mid_dim": 16}
+    system = methods.build(hp, lm)
+    past = system.prefix()
+    assert past.shape == (3, methods.params.stored_prefix(lm.config, 1))  # [L, 2*l*h*D]
+    forward_loss(system, batch(tok), "token_mean").backward()
+    assert system.prefix.embedding.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in lm.parameters())
+    acc = methods.accounting(hp, system, lm)
+    assert acc["trainable"] == sum(p.numel() for p in system.prefix.parameters())
+
+
+def test_word_initialisation_regresses_the_prefix_onto_the_phrase_activations(tiny):
+    from pipeline.models.variants import init_from_words, phrase_length, phrase_past
+
+    lm, tok = tiny
+    phrase = "table-to-text:"
+    enc = PrefixEncoder(lm.config, phrase_length(tok, phrase), 64)
+    p_prime = enc.embedding.weight.detach().clone()
+    losses = init_from_words(enc, lm, tok, phrase, steps=200, lr=1e-3)
+    assert losses[-1] < 0.5 * losses[0]
+    target = phrase_past(lm, tok, phrase)
+    assert torch.nn.functional.mse_loss(enc.materialize(), target) < losses[0]
+    assert torch.equal(enc.embedding.weight, p_prime) and enc.embedding.weight.grad is None

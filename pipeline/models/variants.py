@@ -1,0 +1,85 @@
+"""Prefix variants of the paper's ablations and its initialisation study (paper.md §1.4, §3.5).
+
+- ``EmbeddingPrefix`` (EMB-L): only the L virtual tokens' *input embeddings* train (through an
+  MLP d -> m -> d, the released code's default); the frozen LM computes their activations in
+  every layer (positions 0..L-1), and those keys/values are the prefix. It upper-bounds
+  discrete prompt search.
+- ``init_from_words``: regress a reparametrised prefix onto the frozen LM's keys/values of a
+  real phrase ("table-to-text:" -> L=6 for GPT-2), updating only the MLP (Adam, lr 1e-4,
+  500 steps, MSE), then train as usual.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from pipeline.models.prefix import PrefixEncoder, kv_geometry
+
+
+def cache_to_past(cache, config) -> torch.Tensor:
+    """A batch-1 cache of L positions -> the flat prefix [L, 2*l*h*D] (our layout)."""
+    n_layers, _, _ = kv_geometry(config)
+    kv = torch.stack(
+        [t for j in range(n_layers) for t in (cache.layers[j].keys[0], cache.layers[j].values[0])]
+    )
+    length = kv.shape[2]  # kv: [2l, h, L, D]
+    return kv.permute(2, 0, 1, 3).reshape(length, -1)
+
+
+class EmbeddingPrefix(nn.Module):
+    """EMB-L: trainable virtual-token embeddings; the frozen LM turns them into the prefix."""
+
+    def __init__(self, lm: nn.Module, prefix_length: int, mid_dim: int = 512):
+        super().__init__()
+        hidden = lm.config.get_text_config().hidden_size
+        self.prefix_length = prefix_length
+        self.embedding = nn.Embedding(prefix_length, hidden)
+        self.mlp = nn.Sequential(nn.Linear(hidden, mid_dim), nn.Tanh(), nn.Linear(mid_dim, hidden))
+        self.register_buffer("positions", torch.arange(prefix_length), persistent=False)
+        self._lm = [lm]  # a reference, not a submodule: the LM is frozen and counted apart
+
+    def forward(self) -> torch.Tensor:
+        lm = self._lm[0]
+        embeds = self.mlp(self.embedding(self.positions)).unsqueeze(0)  # [1, L, d]
+        out = lm(inputs_embeds=embeds, use_cache=True)
+        return cache_to_past(out.cache, lm.config)  # [L, 2*l*h*D], differentiable
+
+    @torch.no_grad()
+    def materialize(self) -> torch.Tensor:
+        return self.forward().detach().clone()
+
+
+@torch.no_grad()
+def phrase_past(lm, tok, phrase: str) -> torch.Tensor:
+    """The frozen LM's keys/values of `` phrase`` (leading space, as the paper's code)."""
+    ids = torch.tensor([tok(" " + phrase, add_special_tokens=False)["input_ids"]])
+    return cache_to_past(lm(ids, use_cache=True).cache, lm.config)
+
+
+def phrase_length(tok, phrase: str) -> int:
+    return len(tok(" " + phrase, add_special_tokens=False)["input_ids"])
+
+
+def init_from_words(
+    encoder: PrefixEncoder, lm, tok, phrase: str, steps: int = 500, lr: float = 1e-4
+) -> list[float]:
+    """Fit the encoder's MLP so its prefix equals the LM's activations of ``phrase``."""
+    target = phrase_past(lm, tok, phrase)
+    if target.shape[0] != encoder.prefix_length:
+        raise ValueError(
+            f"init phrase {phrase!r} has {target.shape[0]} tokens but prefix_length is "
+            f"{encoder.prefix_length}"
+        )
+    opt = torch.optim.Adam(encoder.mlp.parameters(), lr=lr)
+    # P' stays as initialised (the paper's code updates only the MLP); detaching it also keeps
+    # a stale gradient off P' for the training that follows.
+    embeds = encoder.embedding(encoder.positions).detach()
+    losses = []
+    for _ in range(steps):
+        loss = torch.nn.functional.mse_loss(encoder.mlp(embeds), target)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+    return losses
