@@ -59,7 +59,7 @@ def test_hyperparameters_merge_defaults_experiment_and_size():
     big = runs["lowdata/e2e/tiny-gpt2/prefix/low16s2/seed1"].hparams
     assert small["max_steps"] == 4 and big["max_steps"] == 9
     assert small["prefix_length"] == 5 and small["type"] == "prefix"
-    assert runs["full/e2e/tiny-gpt2/finetune/full/seed1"].hparams["type"] == "finetune"
+    assert runs["lowdata/e2e/tiny-gpt2/finetune/low8s1/seed1"].hparams["type"] == "finetune"
 
 
 def test_runs_are_named_by_experiment_dataset_model_method_regime_seed():

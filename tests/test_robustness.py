@@ -182,7 +182,7 @@ def test_kill_9_of_snakemake_mid_training_then_rerun_resumes_to_the_same_weights
         cfg = (d / "config/smoke.yaml").read_text()
         resumable = cfg.replace(
             "epochs: 1, batch_size: 8, loss: sequence_sum",
-            "epochs: 4, batch_size: 8, loss: sequence_sum, checkpoint_every: 2",
+            "epochs: 2, batch_size: 8, loss: sequence_sum, checkpoint_every: 2",
         )
         assert resumable != cfg
         (d / "config/resumable.yaml").write_text(resumable)
@@ -232,3 +232,11 @@ def test_kill_9_of_snakemake_mid_training_then_rerun_resumes_to_the_same_weights
     assert digest(crashed / run / "prefix.safetensors") == digest(
         dirs["straight"] / run / "prefix.safetensors"
     )
+
+
+def test_no_pickle_is_loaded_from_outside():
+    """Weights are safetensors; the only torch.load (our own checkpoints) is weights_only."""
+    for path in (ROOT / "pipeline").rglob("*.py"):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if "torch.load(" in line:
+                assert "weights_only=True" in line, f"{path}:{n}"

@@ -114,3 +114,28 @@ def test_a_second_working_directory_reproduces_outputs_and_metrics_byte_for_byte
             a = (smoke_run / "results/runs" / r / name).read_bytes()
             b = (tmp_path / "results/runs" / r / name).read_bytes()
             assert a == b, f"{r}/{name} differs between two runs of the same configuration"
+
+
+@pytest.mark.slow
+def test_exhibits_are_a_pure_function_of_the_results(smoke_run):
+    files = [
+        "results/tables/e2e.md",
+        "results/tables/e2e.csv",
+        "results/tables/e2e.tex",
+        "results/figures/lowdata.png",
+        "results/figures/lowdata.pdf",
+    ]
+    before = {f: (smoke_run / f).read_bytes() for f in files}
+    snakemake(
+        smoke_run,
+        *files,
+        "--cores",
+        "1",
+        "--configfile",
+        "config/smoke.yaml",
+        "--forcerun",
+        "table_e2e",
+        "figure_lowdata",
+    )
+    for f in files:
+        assert (smoke_run / f).read_bytes() == before[f], f"{f} is not reproducible byte for byte"

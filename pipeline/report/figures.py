@@ -67,7 +67,9 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
     fig.tight_layout()
     for ext in ("png", "pdf"):
         with atomic_path(f"{out_prefix}.{ext}") as tmp:
-            fig.savefig(tmp, format=ext, dpi=150)
+            # no creation date or software version: the same results give the same bytes
+            meta = {"CreationDate": None} if ext == "pdf" else {"Software": None}
+            fig.savefig(tmp, format=ext, dpi=150, metadata=meta)
     plt.close(fig)
 
 

@@ -1,0 +1,107 @@
+"""WebNLG challenge 2017: read the release XML and linearise triple sets (paper.md §3.1).
+
+Linearisation: every ``modifiedtripleset`` triple ``s | p | o`` becomes ``s : p : o``, as is
+(underscores and camelCase kept), each preceded by ``| ``: ``| s : p : o | s2 : p2 : o2`` --
+the leading separator of the paper's training data. Training pairs use only lexicalisations
+with ``comment="good"``; the test set keeps the XML order (Id1..Id1862) and every
+lexicalisation as a reference. Unseen test categories are the five not in training.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+
+UNSEEN = frozenset({"MeanOfTransportation", "CelestialBody", "Politician", "Athlete", "Artist"})
+
+
+class WebNLGFormatError(PipelineError, ValueError):
+    pass
+
+
+def linearize(triples: list[str]) -> str:
+    parts = []
+    for t in triples:
+        fields = [f.strip() for f in t.split(" | ")]
+        if len(fields) != 3:
+            raise WebNLGFormatError(f"triple {t!r} does not have the form 's | p | o'")
+        parts.append(" : ".join(fields))
+    return "| " + " | ".join(parts)
+
+
+def read_entries(path: str | Path) -> list[dict]:
+    """Entries of one release XML file: category, eid, triples, lexicalisations."""
+    path = Path(path)
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        line, col = e.position
+        raise WebNLGFormatError(
+            f"{path}:{line}:{col}: broken XML ({e.msg if hasattr(e, 'msg') else e})"
+        ) from None
+    entries = []
+    for entry in root.iter("entry"):
+        eid = entry.get("eid")
+        mts = entry.find("modifiedtripleset")
+        if mts is None or eid is None:
+            raise WebNLGFormatError(f"{path}: entry {eid or '?'} lacks a modifiedtripleset or eid")
+        triples = [mt.text or "" for mt in mts.iter("mtriple")]
+        try:
+            source = linearize(triples)
+        except WebNLGFormatError as e:
+            raise WebNLGFormatError(f"{path}: entry {eid}: {e}") from None
+        lexs = [(lex.get("comment"), (lex.text or "").strip()) for lex in entry.iter("lex")]
+        entries.append(
+            {"category": entry.get("category"), "eid": eid, "source": source, "lexs": lexs}
+        )
+    if not entries:
+        raise WebNLGFormatError(f"{path}: no <entry> elements")
+    return entries
+
+
+def split_files(root: str | Path, split: str) -> list[Path]:
+    """train/dev: every XML under ``{split}/{1..7}triples/``; test: testdata_with_lex.xml."""
+    root = Path(root)
+    if split == "test":
+        return [root / "test" / "testdata_with_lex.xml"]
+    files = sorted(
+        (root / split).glob("*triples/*.xml"), key=lambda p: (int(p.parent.name[0]), p.name)
+    )
+    if not files:
+        raise WebNLGFormatError(f"{root / split}: no *triples/*.xml files")
+    return files
+
+
+def pairs(root: str | Path, split: str) -> list[dict]:
+    """Training pairs: one per lexicalisation marked good."""
+    out = []
+    for f in split_files(root, split):
+        for e in read_entries(f):
+            for comment, text in e["lexs"]:
+                if comment == "good" and text:
+                    out.append(
+                        {
+                            "id": f"{split}-{len(out)}",
+                            "source": e["source"],
+                            "target": text,
+                            "category": e["category"],
+                        }
+                    )
+    return out
+
+
+def test_instances(root: str | Path) -> list[dict]:
+    """The test set in XML order, all lexicalisations as references, seen/unseen marked."""
+    entries = read_entries(split_files(root, "test")[0])
+    return [
+        {
+            "id": e["eid"],
+            "source": e["source"],
+            "refs": [t for _, t in e["lexs"]],
+            "category": e["category"],
+            "track": "unseen" if e["category"] in UNSEEN else "seen",
+        }
+        for e in entries
+    ]
