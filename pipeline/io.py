@@ -86,3 +86,14 @@ def sha256sum(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def parse_xml(path: str | os.PathLike, error: type[Exception]):
+    """The root element of an XML file; a parse error becomes ``error`` naming file:line:col."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        return ET.parse(path).getroot()
+    except ET.ParseError as e:
+        line, col = e.position
+        raise error(f"{path}:{line}:{col}: broken XML ({e})") from None

@@ -9,10 +9,10 @@ scored ones (empty where fewer), as the official kit's reference files.
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.io import parse_xml
 
 
 class DARTFormatError(PipelineError, ValueError):
@@ -57,11 +57,7 @@ def read_json(path: str | Path, split: str) -> list[dict]:
 
 def read_test_xml(path: str | Path) -> list[dict]:
     path = Path(path)
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as e:
-        line, col = e.position
-        raise DARTFormatError(f"{path}:{line}:{col}: broken XML") from None
+    root = parse_xml(path, DARTFormatError)
     instances: dict[str, dict] = {}
     for entry in root.iter("entry"):
         triples = []

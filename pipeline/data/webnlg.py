@@ -9,10 +9,10 @@ lexicalisation as a reference. Unseen test categories are the five not in traini
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.io import parse_xml
 
 UNSEEN = frozenset({"MeanOfTransportation", "CelestialBody", "Politician", "Athlete", "Artist"})
 
@@ -34,13 +34,7 @@ def linearize(triples: list[str]) -> str:
 def read_entries(path: str | Path) -> list[dict]:
     """Entries of one release XML file: category, eid, triples, lexicalisations."""
     path = Path(path)
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as e:
-        line, col = e.position
-        raise WebNLGFormatError(
-            f"{path}:{line}:{col}: broken XML ({e.msg if hasattr(e, 'msg') else e})"
-        ) from None
+    root = parse_xml(path, WebNLGFormatError)
     entries = []
     for entry in root.iter("entry"):
         eid = entry.get("eid")

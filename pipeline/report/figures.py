@@ -6,17 +6,14 @@ Usage: python -m pipeline.report.figures --spec JSON --out-prefix results/figure
 
 from __future__ import annotations
 
-import argparse
-import json
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from pipeline.io import atomic_path  # noqa: E402
+from pipeline.report.cli import exhibit_main
 from pipeline.report.collect import METRICS, collect  # noqa: E402
-from pipeline.runtime import entry_point
 
 LABELS = {
     "BLEU": "BLEU",
@@ -73,14 +70,5 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
     plt.close(fig)
 
 
-def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--spec", required=True)
-    p.add_argument("--out-prefix", required=True)
-    p.add_argument("--results-dir", default="results")
-    a = p.parse_args(argv)
-    build(json.loads(a.spec), a.out_prefix, a.results_dir)
-
-
 if __name__ == "__main__":
-    entry_point(main)
+    exhibit_main(build, __doc__.splitlines()[0])

@@ -9,15 +9,12 @@ table can never be mistaken for a paper-scale one when it comes from a CPU demo.
 
 from __future__ import annotations
 
-import argparse
-import json
-
 import pandas as pd
 
 from pipeline.io import write_text
+from pipeline.report.cli import exhibit_main
 from pipeline.report.collect import METRICS, collect
 from pipeline.report.paper import LABELS, paper_row
-from pipeline.runtime import entry_point
 
 
 def setting(regime: str, size) -> str:
@@ -113,14 +110,5 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> pd.DataF
     return summary
 
 
-def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--spec", required=True, help="JSON: runs, scale, notes, paper_source")
-    p.add_argument("--out-prefix", required=True)
-    p.add_argument("--results-dir", default="results")
-    a = p.parse_args(argv)
-    build(json.loads(a.spec), a.out_prefix, a.results_dir)
-
-
 if __name__ == "__main__":
-    entry_point(main)
+    exhibit_main(build, __doc__.splitlines()[0])
