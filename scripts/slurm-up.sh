@@ -21,6 +21,7 @@ install -d -o munge -g munge -m 0700 /var/lib/munge /var/log/munge
 runuser -u munge -- /usr/sbin/munged
 munge -n | unmunge >/dev/null
 
+rm -rf /var/spool/slurmctld /var/spool/slurmd   # a fresh cluster: no jobs from earlier runs
 install -d -o slurm -g slurm /var/spool/slurmctld /var/log/slurm /run/slurm
 install -d /var/spool/slurmd
 echo "NodeName=${HOST} Name=gpu File=/dev/null" > /etc/slurm/gres.conf

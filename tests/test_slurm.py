@@ -64,9 +64,9 @@ def test_train_and_decode_go_through_sbatch_with_a_gpu_and_match_a_local_run(tmp
     jobs = subprocess.run(
         ["squeue", "--states=all", "-h", "-O", fields], capture_output=True, text=True, check=True
     ).stdout.splitlines()
-    train = [j.split() for j in jobs if "rule_train" in j]
-    decode = [j.split() for j in jobs if "rule_decode" in j]
-    assert train and decode
+    # the newest job of each rule (job ids grow; older runs may still be listed)
+    train = sorted((j.split() for j in jobs if "rule_train" in j), key=lambda j: int(j[0]))
+    decode = sorted((j.split() for j in jobs if "rule_decode" in j), key=lambda j: int(j[0]))
     assert train[-1][2] == "COMPLETED" and decode[-1][2] == "COMPLETED"
     assert train[-1][3] == "gres:gpu:1"  # resources: gpu=1 reached sbatch as --gpus=1
     assert decode[-1][3] == "N/A"
