@@ -39,7 +39,7 @@ def test_a_wrong_type_is_an_error_that_points_at_it():
 
 def test_an_experiment_naming_an_undefined_model_is_an_error():
     cfg = smoke()
-    cfg["experiments"]["full"]["model"] = "gpt3"
+    cfg["experiments"]["lowdata"]["model"] = "gpt3"
     with pytest.raises(pconf.ConfigError, match="gpt3"):
         pconf.validate(cfg)
 

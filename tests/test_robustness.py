@@ -171,7 +171,7 @@ def test_kill_9_of_snakemake_mid_training_then_rerun_resumes_to_the_same_weights
     """The Snakemake path: kill the whole job tree, rerun with --rerun-incomplete."""
     from tests.test_workflow import COPY, snakemake
 
-    target = "results/runs/full/e2e/tiny-gpt2/prefix/full/seed1/train.json"
+    target = "results/runs/lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1/train.json"
     dirs = {}
     for name in ("straight", "crashed"):
         d = tmp_path / name
@@ -181,8 +181,8 @@ def test_kill_9_of_snakemake_mid_training_then_rerun_resumes_to_the_same_weights
             (shutil.copytree if src.is_dir() else shutil.copy)(src, d / item)
         cfg = (d / "config/smoke.yaml").read_text()
         resumable = cfg.replace(
-            "epochs: 1, batch_size: 8, loss: sequence_sum",
-            "epochs: 2, batch_size: 8, loss: sequence_sum, checkpoint_every: 2",
+            "max_steps: 4, eval_every: 2, batch_size: 4}",
+            "max_steps: 24, eval_every: 2, batch_size: 4, checkpoint_every: 2}",
         )
         assert resumable != cfg
         (d / "config/resumable.yaml").write_text(resumable)

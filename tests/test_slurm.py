@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.test_workflow import COPY, snakemake
 
-TARGET = "results/runs/full/e2e/tiny-gpt2/prefix/full/seed1/test.hyp.txt"
+TARGET = "results/runs/lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1/test.hyp.txt"
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("PREFIX_REPRO_SLURM") != "1" or not shutil.which("sbatch"),
