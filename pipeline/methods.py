@@ -66,19 +66,18 @@ def build(hp: dict, lm, tok=None):
 
 
 def _trainable_module(hp: dict, system):
-    return {
-        "prefix": lambda: system.prefix,
-        "emb": lambda: system.prefix,
-        "adapter": lambda: system.adapters,
-    }.get(hp["type"], lambda: system)()
+    if hp["type"] in PREFIX_TYPES:
+        return system.prefix
+    if hp["type"] == "adapter":
+        return system.adapters
+    return system
 
 
 def accounting(hp: dict, system, lm) -> dict:
     mtype = hp["type"]
-    trainable = params.count(system, trainable_only=True)
+    trainable = params.count(system, trainable_only=True)  # the LM's share is frozen
     if mtype in PREFIX_TYPES:
         lm_params = params.count(lm)
-        trainable = params.count(system.prefix, trainable_only=True)
         stored = params.stored_prefix(lm.config, hp["prefix_length"])
     elif mtype == "adapter":
         lm_params = params.count(lm) - params.count(system.adapters)
@@ -103,7 +102,7 @@ def restore_state(hp: dict, system, state: dict) -> None:
     module = _trainable_module(hp, system)
     strict = hp["type"] not in WHOLE_MODEL  # whole-model methods keep only trained tensors
     with torch.no_grad():
-        missing, unexpected = module.load_state_dict(state, strict=strict)
+        _, unexpected = module.load_state_dict(state, strict=strict)
     if unexpected:
         raise ValueError(f"unexpected tensors in a checkpoint: {unexpected[:5]}")
 

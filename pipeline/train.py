@@ -116,12 +116,10 @@ def dev_loss(system, dev_batches) -> float:
     return total / max(n, 1)
 
 
-def batches_of(examples, batch_size: int, pad_id: int, order=None):
-    order = range(len(examples)) if order is None else order
-    order = list(order)
+def batches_of(examples, batch_size: int, pad_id: int):
+    """Consecutive padded batches (the dev set; training draws its own order)."""
     return [
-        collate([examples[i] for i in order[s : s + batch_size]], pad_id)
-        for s in range(0, len(order), batch_size)
+        collate(examples[s : s + batch_size], pad_id) for s in range(0, len(examples), batch_size)
     ]
 
 

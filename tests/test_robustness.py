@@ -3,7 +3,6 @@
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -169,16 +168,12 @@ def test_an_unreachable_model_id_names_the_id(tmp_path, monkeypatch):
 
 def test_kill_9_of_snakemake_mid_training_then_rerun_resumes_to_the_same_weights(tmp_path):
     """The Snakemake path: kill the whole job tree, rerun with --rerun-incomplete."""
-    from tests.test_workflow import COPY, snakemake
+    from tests.test_workflow import copy_project, snakemake
 
     target = "results/runs/lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1/train.json"
     dirs = {}
     for name in ("straight", "crashed"):
-        d = tmp_path / name
-        for item in COPY:
-            src = ROOT / item
-            (d / item).parent.mkdir(parents=True, exist_ok=True)
-            (shutil.copytree if src.is_dir() else shutil.copy)(src, d / item)
+        d = copy_project(tmp_path / name)
         cfg = (d / "config/smoke.yaml").read_text()
         resumable = cfg.replace(
             "max_steps: 4, eval_every: 2, batch_size: 4}",

@@ -12,8 +12,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_workflow import COPY, snakemake
+from tests.test_workflow import copy_project, snakemake
 
 TARGET = "results/runs/lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1/test.hyp.txt"
 
@@ -21,13 +20,6 @@ pytestmark = pytest.mark.skipif(
     os.environ.get("PREFIX_REPRO_SLURM") != "1" or not shutil.which("sbatch"),
     reason="needs the throwaway SLURM of .ci/run (PREFIX_REPRO_SLURM=1)",
 )
-
-
-def copy_project(dest):
-    for item in COPY:
-        src = ROOT / item
-        (dest / item).parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / item)
 
 
 def test_profile_dry_run_says_what_it_would_submit(tmp_path):

@@ -12,6 +12,15 @@ from tests.conftest import ROOT
 COPY = ["Snakefile", "workflow", "pipeline", "config", "profiles", "envs", "tests/fixtures"]
 
 
+def copy_project(dest: Path) -> Path:
+    """What a fresh checkout needs to run the DAG, copied to ``dest``."""
+    for item in COPY:
+        src = ROOT / item
+        (dest / item).parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / item)
+    return dest
+
+
 def snakemake(cwd: Path, *args: str, check=True) -> subprocess.CompletedProcess:
     bindir = str(Path(sys.executable).parent)
     env = {"PATH": f"{bindir}:/usr/bin:/bin", "HOME": str(cwd), "TOKENIZERS_PARALLELISM": "false"}
@@ -32,11 +41,7 @@ def snakemake(cwd: Path, *args: str, check=True) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("smoke")
-    for item in COPY:
-        src = ROOT / item
-        (work / item).parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
+    work = copy_project(tmp_path_factory.mktemp("smoke"))
     snakemake(work, "--cores", "2", "--configfile", "config/smoke.yaml")
     return work
 
@@ -111,10 +116,7 @@ def test_a_second_working_directory_reproduces_outputs_and_metrics_byte_for_byte
         "lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1",
         "lowdata/e2e/tiny-gpt2/finetune/low8s1/seed1",
     ]
-    for item in COPY:
-        src = ROOT / item
-        (tmp_path / item).parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / item)
+    copy_project(tmp_path)
     targets = [f"results/runs/{r}/test.metrics.json" for r in runs]
     snakemake(tmp_path, *targets, "--cores", "2", "--configfile", "config/smoke.yaml")
     for r in runs:
