@@ -52,12 +52,16 @@ def test_the_smoke_dag_builds_every_exhibit(smoke_run):
         "results/tables/e2e.md",
         "results/tables/e2e.csv",
         "results/tables/e2e.tex",
+        "results/tables/e2e.significance.json",
         "results/figures/lowdata.png",
         "results/figures/lowdata.pdf",
     ]:
         assert (smoke_run / f).stat().st_size > 0, f
     table = (smoke_run / "results/tables/e2e.md").read_text()
     assert "scale: smoke" in table and "70.3" in table  # the paper's prefix BLEU beside ours
+    # prefix vs fine-tuning per size, paired by subset and seed (2 subsets x 1 seed)
+    assert "paired bootstrap" in table
+    assert table.count("| tiny-gpt2 | 2 |") == 2
 
 
 @pytest.mark.slow
@@ -149,3 +153,26 @@ def test_exhibits_are_a_pure_function_of_the_results(smoke_run):
     )
     for f in files:
         assert (smoke_run / f).read_bytes() == before[f], f"{f} is not reproducible byte for byte"
+
+
+@pytest.mark.slow
+def test_archived_runs_are_read_not_trained_again(smoke_run, tmp_path):
+    """A long grid grows across machines: runs in the experiment's archive are reused."""
+    from pipeline.report.archive import archive_runs
+
+    archived = archive_runs(smoke_run / "results/runs", tmp_path / "archive", "lowdata")
+    assert len(archived) == 8
+    assert archive_runs(smoke_run / "results/runs", tmp_path / "archive") == []  # idempotent
+    work = copy_project(tmp_path / "fresh")
+    shutil.rmtree(tmp_path / "archive/lowdata/e2e/tiny-gpt2/prefix/low16s2")  # one run missing
+    cfg = (
+        (work / "config/smoke.yaml")
+        .read_text()
+        .replace("    seeds: [1]\n", f"    seeds: [1]\n    archive: {tmp_path / 'archive'}\n")
+    )
+    (work / "config/smoke.yaml").write_text(cfg)
+    res = snakemake(work, "-n", "--configfile", "config/smoke.yaml")
+    out = res.stdout + res.stderr
+    train_line = next(ln for ln in out.splitlines() if ln.strip().startswith("train "))
+    assert int(train_line.split()[-1]) == 1  # only the run that is not archived
+    assert "prefix/low16s2/seed1" in out

@@ -20,11 +20,19 @@ PROTOCOLS = {
 }
 
 
-def bleu(hypotheses: list[str], references: list[list[str]]):
+def bleu_metric() -> sacrebleu.BLEU:
+    return sacrebleu.BLEU(tokenize="13a", lowercase=True)
+
+
+def reference_streams(references: list[list[str]]) -> list[list[str | None]]:
+    """Per-instance reference lists -> sacrebleu's streams, short lists padded with None."""
     depth = max(len(r) for r in references)
-    streams = [[rs[i] if i < len(rs) else None for rs in references] for i in range(depth)]
-    metric = sacrebleu.BLEU(tokenize="13a", lowercase=True)
-    return metric.corpus_score(hypotheses, streams), metric.get_signature()
+    return [[rs[i] if i < len(rs) else None for rs in references] for i in range(depth)]
+
+
+def bleu(hypotheses: list[str], references: list[list[str]]):
+    metric = bleu_metric()
+    return metric.corpus_score(hypotheses, reference_streams(references)), metric.get_signature()
 
 
 def score(hypotheses: list[str], references: list[list[str]], protocol: str = "official") -> dict:

@@ -17,7 +17,7 @@ def collect(runs: list[dict], results_dir: str | Path = "results") -> pd.DataFra
     """``runs``: dicts with path, experiment, model, method, type, regime, size, seed."""
     rows = []
     for run in runs:
-        base = Path(results_dir) / "runs" / run["path"]
+        base = Path(run["dir"]) if "dir" in run else Path(results_dir) / "runs" / run["path"]
         m = read_json(base / "test.metrics.json")
         t = read_json(base / "train.json")
         row = dict(run)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.io import write_text
+from pipeline.io import read_jsonl, read_lines, write_json, write_text
 from pipeline.report.cli import exhibit_main
 from pipeline.report.collect import METRICS, collect
 from pipeline.report.paper import LABELS, paper_row
+from pipeline.report.significance import paired_bootstrap
 
 
 def setting(regime: str, size) -> str:
@@ -49,6 +50,65 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["order", "model", "method"]).drop(columns="order")
 
 
+def comparisons(df: pd.DataFrame, spec: dict, a: str = "prefix", b: str = "finetune") -> list[dict]:
+    """Paired bootstrap of method type ``a`` vs ``b`` per (data set, model, setting): runs are
+    paired by training regime (subset) and seed; unpaired runs are left out and counted."""
+    out = []
+    refs = {}
+    df = df.assign(setting=[setting(r, s) for r, s in zip(df["regime"], df["size"])])
+    for (dataset, model, sett), g in df.groupby(["dataset", "model", "setting"], sort=False):
+        runs_a = {(r["regime"], r["seed"]): r for _, r in g[g["type"] == a].iterrows()}
+        runs_b = {(r["regime"], r["seed"]): r for _, r in g[g["type"] == b].iterrows()}
+        keys = sorted(runs_a.keys() & runs_b.keys())
+        if not keys:
+            continue
+        if dataset not in refs:
+            refs[dataset] = [t["refs"] for t in read_jsonl(spec["tests"][dataset])]
+        pairs = [
+            (
+                read_lines(f"{runs_a[k]['dir']}/test.hyp.txt"),
+                read_lines(f"{runs_b[k]['dir']}/test.hyp.txt"),
+            )
+            for k in keys
+        ]
+        res = paired_bootstrap(pairs, refs[dataset])
+        res.update(
+            {
+                "dataset": dataset,
+                "model": model,
+                "setting": sett,
+                "size": None if pd.isna(g["size"].iloc[0]) else int(g["size"].iloc[0]),
+                "a": a,
+                "b": b,
+                "unpaired": len(runs_a) + len(runs_b) - 2 * len(keys),
+            }
+        )
+        out.append(res)
+    return sorted(out, key=lambda r: (r["dataset"], r["model"], r["size"] or 10**9))
+
+
+def comparison_markdown(comps: list[dict]) -> list[str]:
+    if not comps:
+        return []
+    lines = [
+        "",
+        f"## {comps[0]['a']} − {comps[0]['b']}: paired bootstrap over test instances",
+        "",
+        "Runs paired by subset and seed; BLEU difference of the paired means, "
+        f"{comps[0]['resamples']} resamples (seed {comps[0]['seed']}), two-sided p. "
+        "The paper reports no test.",
+        "",
+        "| Setting | Model | pairs | Δ BLEU | 95% CI | p |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in comps:
+        lines.append(
+            f"| {c['setting']} | {c['model']} | {c['pairs']} | {c['delta']:+.2f} "
+            f"| [{c['ci95'][0]:+.2f}, {c['ci95'][1]:+.2f}] | {c['p']:.3g} |"
+        )
+    return lines
+
+
 def _fmt(x: float, metric: str) -> str:
     digits = 2 if metric in ("NIST", "CIDEr") else 1
     return "–" if pd.isna(x) else f"{x:.{digits}f}"
@@ -59,7 +119,7 @@ def _cell(r, m: str) -> str:
     return f"{_fmt(r[f'{m}_mean'], m)}{sd} ({_fmt(r[f'{m}_paper'], m)}; {r[f'{m}_delta']:+.{2 if m in ('NIST', 'CIDEr') else 1}f})"
 
 
-def markdown(summary: pd.DataFrame, spec: dict) -> str:
+def markdown(summary: pd.DataFrame, spec: dict, comps: list[dict] = ()) -> str:
     head = (
         ["Setting", "Model", "Method", "n", "stored %"]
         + [LABELS[m] for m in METRICS]
@@ -78,6 +138,7 @@ def markdown(summary: pd.DataFrame, spec: dict) -> str:
         cells = [r["setting"], r["model"], r["method"], str(r["n"]), f"{r['stored_pct']:.3g}"]
         cells += [_cell(r, m) for m in METRICS] + [r["paper_row"]]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += comparison_markdown(list(comps))
     return "\n".join(lines) + "\n"
 
 
@@ -104,7 +165,9 @@ def latex(summary: pd.DataFrame, spec: dict) -> str:
 def build(spec: dict, out_prefix: str, results_dir: str = "results") -> pd.DataFrame:
     df = collect(spec["runs"], results_dir)
     summary = summarise(df)
-    write_text(f"{out_prefix}.md", markdown(summary, spec))
+    comps = comparisons(df, spec) if "tests" in spec else []
+    write_text(f"{out_prefix}.md", markdown(summary, spec, comps))
+    write_json(f"{out_prefix}.significance.json", comps)
     write_text(f"{out_prefix}.tex", latex(summary, spec))
     write_text(f"{out_prefix}.csv", summary.to_csv(index=False))
     return summary

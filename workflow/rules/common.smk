@@ -70,6 +70,14 @@ def lowdata_fraction(w):
     return 0.3
 
 
+def run_dir(r):
+    """An archived run (``archive:`` of its experiment) is read, not trained again."""
+    archive = config["experiments"][r.experiment].get("archive")
+    if archive and (Path(archive) / r.path / "test.metrics.json").exists():
+        return f"{archive}/{r.path}"
+    return f"results/runs/{r.path}"
+
+
 def exhibit_runs(exhibit):
     exps = [
         n for n, e in config["experiments"].items() if exhibit in e.get("exhibits", [])
@@ -103,9 +111,15 @@ def exhibit_spec(exhibit):
             "scale": config["scale"],
             "paper_source": "ACL 2021 Table 2",
             "notes": notes,
+            "tests": {
+                d: f"results/data/{d}/test.jsonl"
+                for d in sorted({r.dataset for r in runs})
+            },
             "runs": [
                 {
                     "path": r.path,
+                    "dir": run_dir(r),
+                    "dataset": r.dataset,
                     "experiment": r.experiment,
                     "model": r.model,
                     "method": r.method,
@@ -121,9 +135,17 @@ def exhibit_spec(exhibit):
 
 
 def exhibit_inputs(exhibit):
-    return [
-        f"results/runs/{r.path}/test.metrics.json" for r in exhibit_runs(exhibit)
-    ] + [f"results/runs/{r.path}/train.json" for r in exhibit_runs(exhibit)]
+    runs = exhibit_runs(exhibit)
+    files = [
+        f"{run_dir(r)}/{name}"
+        for r in runs
+        for name in ("test.metrics.json", "train.json")
+    ]
+    hyps = [
+        f"{run_dir(r)}/test.hyp.txt" for r in runs
+    ]  # the significance test rescores them
+    tests = sorted({f"results/data/{r.dataset}/test.jsonl" for r in runs})
+    return files + hyps + tests
 
 
 EXHIBIT_FILES = {
@@ -131,13 +153,14 @@ EXHIBIT_FILES = {
         "results/tables/e2e.md",
         "results/tables/e2e.csv",
         "results/tables/e2e.tex",
+        "results/tables/e2e.significance.json",
     ],
     "lowdata_figure": ["results/figures/lowdata.png", "results/figures/lowdata.pdf"],
 }
 
 
 def all_targets():
-    targets = [f"results/runs/{r.path}/test.metrics.json" for r in RUNS]
+    targets = [f"{run_dir(r)}/test.metrics.json" for r in RUNS]
     for exhibit, files in EXHIBIT_FILES.items():
         if exhibit_runs(exhibit):
             targets += files

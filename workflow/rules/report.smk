@@ -12,6 +12,7 @@ rule table_e2e:
         ),
         "results/tables/e2e.csv",
         "results/tables/e2e.tex",
+        "results/tables/e2e.significance.json",
     log:
         "logs/report/table_e2e.log",
     conda:

@@ -1,0 +1,79 @@
+"""On a GPU: GPT-2-medium-size train step (random weights, nothing to download), prefix vs
+full fine-tuning, step time and peak GPU memory, beside the paper's 0.2 vs 0.3 h/epoch and
+18% vs 50% of GPU memory (ACL §7.1 / paper.md). Without a CUDA device it says so and exits 0.
+
+Usage: python benchmarks/gpu_train_step.py [--batch 5] [--tokens 64] [--steps 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from common import load_model, median_seconds
+
+PAPER = {
+    "h_per_epoch": {"prefix": 0.2, "finetune": 0.3},
+    "gpu_mem_pct": {"prefix": 18, "finetune": 50},
+}
+
+
+def measure(method: str, batch: int, tokens: int, steps: int) -> dict:
+    import torch
+
+    from pipeline.models.prefix import PrefixEncoder, PrefixLM
+    from pipeline.train import lm_loss
+
+    torch.cuda.empty_cache()
+    torch.cuda.reset_peak_memory_stats()
+    lm = load_model("gpt2-medium").cuda()
+    system = lm if method == "finetune" else PrefixLM(lm, PrefixEncoder(lm.config, 10, 512)).cuda()
+    system.train()
+    params = [p for p in system.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-4)
+    ids = torch.randint(0, lm.config.vocab_size, (batch, tokens), device="cuda")
+    mask = torch.ones_like(ids)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        lm_loss(system(input_ids=ids, attention_mask=mask).logits, ids, "token_mean").backward()
+        opt.step()
+        torch.cuda.synchronize()
+
+    med, _ = median_seconds(step, steps, 3)
+    peak = torch.cuda.max_memory_allocated()
+    total = torch.cuda.get_device_properties(0).total_memory
+    del system, lm, opt
+    return {"ms": med * 1000, "peak_gb": peak / 2**30, "peak_pct": 100 * peak / total}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--batch", type=int, default=5)
+    p.add_argument("--tokens", type=int, default=64)
+    p.add_argument("--steps", type=int, default=20)
+    a = p.parse_args()
+    import torch
+
+    if not torch.cuda.is_available():
+        print("no CUDA device: GPU benchmark skipped")
+        return
+    print(f"# GPU train step, GPT-2 medium geometry (random), batch {a.batch} x {a.tokens}")
+    print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}\n")
+    r = {m: measure(m, a.batch, a.tokens, a.steps) for m in ("finetune", "prefix")}
+    print("| method | ms/step | peak GPU GB | % of GPU | paper h/epoch | paper % of GPU |")
+    print("|---|---|---|---|---|---|")
+    for m, x in r.items():
+        print(
+            f"| {m} | {x['ms']:.1f} | {x['peak_gb']:.2f} | {x['peak_pct']:.1f} "
+            f"| {PAPER['h_per_epoch'][m]} | {PAPER['gpu_mem_pct'][m]} |"
+        )
+    print(
+        f"\nprefix/FT step time {r['prefix']['ms'] / r['finetune']['ms']:.2f} (paper 0.67); "
+        f"memory {r['prefix']['peak_gb'] / r['finetune']['peak_gb']:.2f} (paper 0.36)"
+    )
+    print(json.dumps(r))
+
+
+if __name__ == "__main__":
+    main()
