@@ -43,7 +43,6 @@ def measure(method: str, batch: int, tokens: int, steps: int) -> dict:
     med, _ = median_seconds(step, steps, 3)
     peak = torch.cuda.max_memory_allocated()
     total = torch.cuda.get_device_properties(0).total_memory
-    del system, lm, opt
     return {"ms": med * 1000, "peak_gb": peak / 2**30, "peak_pct": 100 * peak / total}
 
 
