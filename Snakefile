@@ -30,6 +30,7 @@ localrules:
     download,
     prepare,
     subsample,
+    fraction,
     acquire_model,
     evaluate,
     table_e2e,

@@ -32,7 +32,7 @@ GPT2_MEDIUM = {
 
 def load_model(name: str):
     """``smollm2`` (acquired by the workflow: snakemake --configfile config/demo.yaml
-    results/models/smollm2-135m/model.json), ``gpt2-small`` or ``gpt2-medium`` (random)."""
+    results/models/smollm2-135m/acquired.json), ``gpt2-small`` or ``gpt2-medium`` (random)."""
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -42,7 +42,7 @@ def load_model(name: str):
         if not (SMOLLM2_DIR / "config.json").exists():
             raise SystemExit(
                 f"{SMOLLM2_DIR} missing: run `snakemake --cores 1 "
-                "results/models/smollm2-135m/model.json --configfile config/demo.yaml` first"
+                "results/models/smollm2-135m/acquired.json --configfile config/demo.yaml` first"
             )
         return load(SMOLLM2_DIR)[0]
     geometry = {"gpt2-small": GPT2_SMALL, "gpt2-medium": GPT2_MEDIUM}[name]

@@ -132,7 +132,14 @@ def lowdata_size(regime: str) -> int | None:
     return None
 
 
+def fraction_regime(percent: int) -> str:
+    return f"pct{percent}"
+
+
 def regimes(exp: dict) -> list[str]:
+    """full | low{size}s{subset} (low-data grid) | pct{percent} (data-efficiency study)."""
+    if exp.get("fractions"):
+        return [fraction_regime(p) for p in exp["fractions"]]
     low = exp.get("lowdata")
     if not low:
         return ["full"]

@@ -55,7 +55,8 @@ def read_json(path: str | Path, split: str) -> list[dict]:
     return out
 
 
-def read_test_xml(path: str | Path) -> list[dict]:
+def read_test_xml(path: str | Path, dedup: bool = True) -> list[dict]:
+    """Test instances; ``dedup=False``: one per XML entry (the official kit's 5,097 lines)."""
     path = Path(path)
     root = parse_xml(path, DARTFormatError)
     instances: dict[str, dict] = {}
@@ -68,7 +69,10 @@ def read_test_xml(path: str | Path) -> list[dict]:
             triples.append(fields)
         source = linearize(triples)
         refs = [(lex.text or "").strip() for lex in entry.iter("lex")]
-        if source in instances:
+        if not dedup:
+            source_key = f"{len(instances)}"
+            instances[source_key] = {"id": entry.get("eid"), "source": source, "refs": refs}
+        elif source in instances:
             instances[source]["refs"].extend(refs)
         else:
             instances[source] = {"id": entry.get("eid"), "source": source, "refs": refs}

@@ -12,6 +12,7 @@ Usage: python -m pipeline.data.download --dataset e2e --files devset.csv ... --o
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import sys
 import urllib.request
@@ -26,16 +27,26 @@ from pipeline.runtime import entry_point
 
 @dataclass(frozen=True)
 class Release:
-    url: str
-    archive_member_dir: str  # folder inside the archive holding the files
+    """Where a data set's release files come from, and their sha256 as released.
+
+    A name ending in ``/`` is a folder; its digest is ``tree_sha256`` (sha256 of the sorted
+    ``"<file sha256>  <relative path>"`` lines), so a folder of many XML files pins as one.
+    ``None``: could not be pinned offline (the digest is recorded in the manifest instead).
+    """
+
     mirror_dir: str  # folder inside a mirror holding the files
-    # sha256 of each file as released; None where it could not be pinned offline.
     files: dict[str, str | None] = field(default_factory=dict)
+    archive_url: str | None = None  # one archive holding every file ...
+    archive_member_dir: str = ""  # ... under a folder whose path ends with this
+    file_url: str | None = None  # ... or each file at file_url.format(name=...)
+    hf_dataset: str | None = None  # ... or a Hugging Face data set, exported to JSON lines
 
 
 RELEASES = {
     "e2e": Release(
-        url="https://github.com/tuetschek/e2e-dataset/releases/download/v1.0.0/e2e-dataset.zip",
+        archive_url=(
+            "https://github.com/tuetschek/e2e-dataset/releases/download/v1.0.0/e2e-dataset.zip"
+        ),
         archive_member_dir="e2e-dataset",
         mirror_dir="e2e",
         files={
@@ -47,11 +58,69 @@ RELEASES = {
             "trainset.csv": None,
         },
     ),
+    # The WebNLG 2017 challenge files exactly as the paper's code read them
+    # (XiangLi1999/PrefixTuning @ 6519d30, data/webnlg_challenge_2017).
+    "webnlg": Release(
+        archive_url="https://github.com/XiangLi1999/PrefixTuning/archive/6519d30.zip",
+        archive_member_dir="data/webnlg_challenge_2017",
+        mirror_dir="webnlg2017",
+        files={
+            "train/": "05013542631373b3727e4eb236ef9bc0ddfeadf03bbf2746a956d0c0be87b81b",
+            "dev/": "33b5bb7192323ebabaeb82a5a14aa446e78dc06e0896facce68689963944a2c2",
+            "test/testdata_with_lex.xml": (
+                "43287905cbfe47697232d569ea6ff072d598282da2ea022bc435ca26b943cd93"
+            ),
+        },
+    ),
+    # DART v1.1.1 (Yale-LILY/dart @ bb644b1, data/v1.1.1)
+    "dart": Release(
+        file_url="https://raw.githubusercontent.com/Yale-LILY/dart/bb644b1/data/v1.1.1/{name}",
+        mirror_dir="dart",
+        files={
+            "dart-v1.1.1-full-train.json": None,
+            "dart-v1.1.1-full-dev.json": (
+                "56606eac12baa7f0ddb81c61890f9f1a95bace4df8f8989852786358fe5d2b88"
+            ),
+            "dart-v1.1.1-full-test.xml": (
+                "4f6994d633030278798c114555549a13202780fe0d78ee2e7ac7dcce45a8e233"
+            ),
+        },
+    ),
+    # XSUM through `datasets` (EdinburghNLP/xsum: document, summary, id), exported to JSON
+    # lines; the article URLs behind the paper's topic splits come from the XSum repository.
+    "xsum": Release(
+        hf_dataset="EdinburghNLP/xsum",
+        file_url="https://raw.githubusercontent.com/EdinburghNLP/XSum/master/XSum-Dataset/{name}",
+        mirror_dir="xsum",
+        files={
+            "train.jsonl": None,
+            "validation.jsonl": None,
+            "test.jsonl": None,
+            "XSum-WebArxiveUrls.txt": None,
+        },
+    ),
 }
 
 
 class ChecksumError(PipelineError, RuntimeError):
     pass
+
+
+class DownloadError(PipelineError, RuntimeError):
+    pass
+
+
+def tree_sha256(folder: Path) -> str:
+    lines = "".join(
+        f"{sha256sum(p)}  {p.relative_to(folder).as_posix()}\n"
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    )
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def digest(path: Path) -> str:
+    return tree_sha256(path) if path.is_dir() else sha256sum(path)
 
 
 def _mirror_sums(mirror: Path) -> dict[str, str]:
@@ -60,13 +129,21 @@ def _mirror_sums(mirror: Path) -> dict[str, str]:
     if sums_file.exists():
         for line in sums_file.read_text().splitlines():
             if line.strip():
-                digest, name = line.split(maxsplit=1)
-                sums[name.lstrip("*").removeprefix("./")] = digest
+                digest_, name = line.split(maxsplit=1)
+                sums[name.lstrip("*").removeprefix("./")] = digest_
     return sums
 
 
+def _check_mirror_file(path: Path, expected: str | None, what: str) -> None:
+    if expected is not None and sha256sum(path) != expected:
+        raise ChecksumError(
+            f"{what}: sha256 mismatch with the mirror's SHA256SUMS (truncated or altered "
+            "file; nothing was staged)"
+        )
+
+
 def _check(path: Path, expected: str | None, what: str) -> str:
-    got = sha256sum(path)
+    got = digest(path)
     if expected is not None and got != expected:
         raise ChecksumError(
             f"{what}: sha256 mismatch for {path.name}: expected {expected}, got {got} "
@@ -82,10 +159,66 @@ def _download(url: str, dest: Path) -> None:
             with open(tmp, "wb") as f:
                 shutil.copyfileobj(r, f)
     except OSError as e:
-        raise RuntimeError(
+        raise DownloadError(
             f"could not download {url} ({e}); set data.mirror to a folder that holds the "
             "release files to work offline"
         ) from e
+
+
+def _copy_from_mirror(src: Path, tmp: Path, sums: dict[str, str], rel_name: str) -> None:
+    if src.is_dir():
+        tmp.unlink()
+        shutil.copytree(src, tmp)
+        for f in tmp.rglob("*"):
+            if f.is_file():
+                key = f"{rel_name.rstrip('/')}/{f.relative_to(tmp).as_posix()}"
+                _check_mirror_file(f, sums.get(key), f"mirror {src / f.relative_to(tmp)}")
+    else:
+        shutil.copyfile(src, tmp)
+        _check_mirror_file(tmp, sums.get(rel_name), f"mirror {src}")
+
+
+def _from_archive(rel: Release, name: str, out_dir: Path, tmp: Path) -> None:
+    archive = out_dir / Path(rel.archive_url).name
+    if not archive.exists():
+        _download(rel.archive_url, archive)
+    try:
+        with zipfile.ZipFile(archive) as z:
+            names = z.namelist()
+            base = next((n for n in names if n.rstrip("/").endswith(rel.archive_member_dir)), None)
+            if base is None:
+                raise KeyError(rel.archive_member_dir)
+            member = base.rstrip("/") + "/" + name
+            if name.endswith("/"):
+                tmp.unlink()
+                inside = [n for n in names if n.startswith(member) and not n.endswith("/")]
+                if not inside:
+                    raise KeyError(member)
+                for n in inside:
+                    dest = tmp / n[len(member) :]
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    with z.open(n) as m, open(dest, "wb") as f:
+                        shutil.copyfileobj(m, f)
+            else:
+                with z.open(member) as m, open(tmp, "wb") as f:
+                    shutil.copyfileobj(m, f)
+    except (zipfile.BadZipFile, KeyError) as e:
+        archive.unlink(missing_ok=True)
+        raise DownloadError(f"{archive}: broken or unexpected archive (missing {e})") from e
+
+
+def _from_hf(rel: Release, name: str, tmp: Path) -> None:
+    """One split of a Hugging Face data set as JSON lines (the real path; needs the hub)."""
+    try:
+        from datasets import load_dataset
+
+        split = load_dataset(rel.hf_dataset, split=Path(name).stem)
+    except Exception as e:  # network, hub or format errors all mean: not staged
+        raise DownloadError(
+            f"could not load {rel.hf_dataset} ({type(e).__name__}: {e}); set data.mirror to a "
+            f"folder holding {rel.mirror_dir}/{name} to work offline"
+        ) from e
+    split.to_json(str(tmp), lines=True, force_ascii=False)
 
 
 def stage(
@@ -104,37 +237,35 @@ def stage(
     mirror_root = mirror / rel.mirror_dir if mirror else None
     sums = _mirror_sums(mirror) if mirror else {}
     for name in files:
-        dest = out_dir / name
+        dest = out_dir / name.rstrip("/")
         canonical = rel.files[name] if verify_canonical else None
-        src = mirror_root / name if mirror_root else None
+        src = mirror_root / name.rstrip("/") if mirror_root else None
         with atomic_path(dest) as tmp:
             if src is not None and src.exists():
-                shutil.copyfile(src, tmp)
-                _check(tmp, sums.get(f"{rel.mirror_dir}/{name}"), f"mirror {src}")
+                _copy_from_mirror(src, tmp, sums, f"{rel.mirror_dir}/{name}")
                 origin = f"mirror:{src}"
             else:
                 if mirror_root is not None:
                     print(
-                        f"{name} not in mirror {mirror_root}; using the canonical release",
+                        f"{name} not in mirror {mirror_root}; using the canonical source",
                         file=sys.stderr,
                     )
-                archive = out_dir / Path(rel.url).name
-                if not archive.exists():
-                    _download(rel.url, archive)
-                try:
-                    with (
-                        zipfile.ZipFile(archive) as z,
-                        z.open(f"{rel.archive_member_dir}/{name}") as m,
-                    ):
-                        with open(tmp, "wb") as f:
-                            shutil.copyfileobj(m, f)
-                except (zipfile.BadZipFile, KeyError) as e:
-                    archive.unlink(missing_ok=True)
-                    raise RuntimeError(f"{archive}: broken or unexpected archive ({e})") from e
-                origin = rel.url
-            digest = _check(tmp, canonical, origin)
+                if rel.hf_dataset and name.endswith(".jsonl"):
+                    _from_hf(rel, name, tmp)
+                    origin = f"hf:{rel.hf_dataset}"
+                elif rel.archive_url:
+                    _from_archive(rel, name, out_dir, tmp)
+                    origin = rel.archive_url
+                else:
+                    url = rel.file_url.format(name=name)
+                    tmp.unlink()
+                    _download(url, tmp)
+                    origin = url
+            got = _check(tmp, canonical, origin)
+            if dest.is_dir():  # a folder is replaced whole, never merged
+                shutil.rmtree(dest)
         manifest["files"][name] = {
-            "sha256": digest,
+            "sha256": got,
             "origin": origin,
             "canonical_sha256_pinned": rel.files[name] is not None,
         }

@@ -53,17 +53,31 @@ def draw(
     return train, dev
 
 
+def fraction(train_pool: list[dict], percent: int) -> list[dict]:
+    """The first ``percent``% of one fixed shuffle of the pool: 10% is inside 20%, and so on."""
+    if not 0 < percent <= 100:
+        raise PipelineError(f"training fraction {percent}% is not in (0, 100]")
+    order = np.random.default_rng(0).permutation(len(train_pool))
+    n = max(1, round(percent / 100 * len(train_pool)))
+    return [train_pool[i] for i in sorted(order[:n])]
+
+
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description="Draw one low-data subset.")
+    p = argparse.ArgumentParser(description="Draw one low-data subset or training fraction.")
     p.add_argument("--train-pool", required=True)
     p.add_argument("--dev-pool", required=True)
-    p.add_argument("--size", type=int, required=True)
-    p.add_argument("--subset", type=int, required=True)
+    p.add_argument("--percent", type=int, default=None, help="a training fraction instead")
+    p.add_argument("--size", type=int, default=None)
+    p.add_argument("--subset", type=int, default=None)
     p.add_argument("--dev-fraction", type=float, default=0.3)
     p.add_argument("--same-pool", action="store_true")
     p.add_argument("--out-train", required=True)
     p.add_argument("--out-dev", required=True)
     a = p.parse_args(argv)
+    if a.percent is not None:
+        write_jsonl(a.out_train, fraction(read_jsonl(a.train_pool), a.percent))
+        write_jsonl(a.out_dev, read_jsonl(a.dev_pool))
+        return
     train, dev = draw(
         read_jsonl(a.train_pool),
         read_jsonl(a.dev_pool),

@@ -88,7 +88,11 @@ def pairs(root: str | Path, split: str) -> list[dict]:
 
 def test_instances(root: str | Path) -> list[dict]:
     """The test set in XML order, all lexicalisations as references, seen/unseen marked."""
-    entries = read_entries(split_files(root, "test")[0])
+    return read_test(split_files(root, "test")[0])
+
+
+def read_test(path: str | Path) -> list[dict]:
+    entries = read_entries(path)
     return [
         {
             "id": e["eid"],

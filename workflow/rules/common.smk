@@ -33,7 +33,7 @@ wildcard_constraints:
     dataset="[^/]+",
     model="[^/]+",
     method="[^/]+",
-    regime="full|low[0-9]+s[0-9]+",
+    regime="full|low[0-9]+s[0-9]+|pct[0-9]+",
     seed="[0-9]+",
 
 
@@ -57,6 +57,11 @@ def train_inputs(w):
     base = f"results/data/{w.dataset}"
     if w.regime == "full":
         return {"train": f"{base}/train.jsonl", "dev": f"{base}/dev.jsonl"}
+    if w.regime.startswith("pct"):
+        return {
+            "train": f"{base}/fractions/{w.regime}/train.jsonl",
+            "dev": f"{base}/fractions/{w.regime}/dev.jsonl",
+        }
     return {
         "train": f"{base}/lowdata/{w.regime}/train.jsonl",
         "dev": f"{base}/lowdata/{w.regime}/dev.jsonl",
@@ -159,8 +164,16 @@ EXHIBIT_FILES = {
 }
 
 
+# the tokenizer the data-set table counts in: the first experiment's model
+STATS_MODEL = next(
+    (e["model"] for e in config["experiments"].values()), next(iter(config["models"]))
+)
+
+
 def all_targets():
     targets = [f"{run_dir(r)}/test.metrics.json" for r in RUNS]
+    if config["datasets"]:
+        targets += ["results/tables/datasets.md"]
     for exhibit, files in EXHIBIT_FILES.items():
         if exhibit_runs(exhibit):
             targets += files

@@ -10,7 +10,11 @@ rule download:
         "../../envs/pipeline.yaml"
     params:
         files=lambda w: " ".join(
-            raw_files(w.dataset, dataset_cfg(w.dataset)["train_pool"])
+            raw_files(
+                w.dataset,
+                dataset_cfg(w.dataset)["train_pool"],
+                dataset_cfg(w.dataset)["topic_split"],
+            )
         ),
         mirror=lambda w: (
             f"--mirror {config['data']['mirror']}" if config["data"]["mirror"] else ""
@@ -40,10 +44,15 @@ rule prepare:
             f"--test-{k} {v}"
             for k, v in (dataset_cfg(w.dataset)["test_subset"] or {}).items()
         ),
+        topics=lambda w: (
+            f"--topic-split {dataset_cfg(w.dataset)['topic_split']}"
+            if dataset_cfg(w.dataset)["topic_split"]
+            else ""
+        ),
     shell:
         "python -m pipeline.data.prepare --dataset {wildcards.dataset}"
         " --raw-dir resources/{wildcards.dataset} --out-dir results/data/{wildcards.dataset}"
-        " --train-pool {params.pool} {params.subset} > {log} 2>&1"
+        " --train-pool {params.pool} {params.subset} {params.topics} > {log} 2>&1"
 
 
 rule subsample:
@@ -66,3 +75,20 @@ rule subsample:
         "python -m pipeline.data.subsample --train-pool {input.train} --dev-pool {input.dev}"
         " --size {wildcards.size} --subset {wildcards.subset} --dev-fraction {params.fraction}"
         " {params.same_pool} --out-train {output.train} --out-dev {output.dev} > {log} 2>&1"
+
+
+rule fraction:
+    input:
+        train="results/data/{dataset}/train.jsonl",
+        dev="results/data/{dataset}/dev.jsonl",
+    output:
+        train="results/data/{dataset}/fractions/pct{percent}/train.jsonl",
+        dev="results/data/{dataset}/fractions/pct{percent}/dev.jsonl",
+    log:
+        "logs/fraction/{dataset}/pct{percent}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "python -m pipeline.data.subsample --train-pool {input.train} --dev-pool {input.dev}"
+        " --percent {wildcards.percent} --out-train {output.train} --out-dev {output.dev}"
+        " > {log} 2>&1"

@@ -11,8 +11,10 @@ rule evaluate:
         "logs/evaluate/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
     conda:
         "../../envs/pipeline.yaml"
+    threads: 1
     params:
         protocol=config["evaluation"]["e2e_protocol"],
     shell:
         "python -m pipeline.evaluate --dataset {wildcards.dataset} --hyp {input.hyp}"
-        " --test {input.test} --protocol {params.protocol} --out {output.metrics} > {log} 2>&1"
+        " --test {input.test} --protocol {params.protocol} --threads {threads}"
+        " --out {output.metrics} > {log} 2>&1"

@@ -43,3 +43,29 @@ rule figure_lowdata:
     shell:
         "python -m pipeline.report.figures --spec {params.spec:q} --out-prefix results/figures/lowdata"
         " > {log} 2>&1"
+
+
+rule table_datasets:
+    input:
+        data=expand(
+            "results/data/{dataset}/meta.json", dataset=list(config["datasets"])
+        ),
+        model=f"results/models/{STATS_MODEL}/acquired.json",
+    output:
+        report(
+            "results/tables/datasets.md",
+            caption="../report/table_datasets.rst",
+            category="Tables",
+        ),
+        "results/tables/datasets.csv",
+    log:
+        "logs/report/table_datasets.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        dirs=lambda w, input: " ".join(str(Path(m).parent) for m in input.data),
+        caps=" ".join(str(c["max_source_tokens"]) for c in config["datasets"].values()),
+        model_dir=lambda w, input: str(Path(input.model).parent),
+    shell:
+        "python -m pipeline.data.stats --data-dirs {params.dirs} --max-source-tokens {params.caps}"
+        " --model-dir {params.model_dir} --out-prefix results/tables/datasets > {log} 2>&1"

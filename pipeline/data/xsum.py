@@ -1,0 +1,105 @@
+"""XSUM (Narayan et al., 2018): the splits of ``EdinburghNLP/xsum`` as JSON lines
+(``document``, ``summary``, ``id``), and the paper's topic splits from the article URLs.
+
+Articles are kept whole here; each model truncates them to ``max_source_tokens`` (512 BPE
+tokens in the paper) with its own tokenizer (``pipeline.textformat.truncate_source``), so one
+prepared data set serves every model.
+
+Topic splits (paper.md §3.6, ACL §6.4): the topic is the BBC URL path after the host, e.g.
+``news/uk-politics-32342421`` -> (news, uk-politics) and ``sport/0/football/32342421`` ->
+(sport, football). news-to-sports trains on news/* and tests on sport/*; within-news trains
+on news subtopics uk | world | business and tests on the other news subtopics.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+
+WITHIN_NEWS_TRAIN = frozenset({"uk", "world", "business"})
+TOPIC_SPLITS = ("news-to-sports", "within-news")
+
+
+class XSUMFormatError(PipelineError, ValueError):
+    pass
+
+
+def read_split(path: str | Path, split: str) -> list[dict]:
+    """Rows ``{id, source, target}`` of one exported split, in file order."""
+    path = Path(path)
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise XSUMFormatError(f"{path}:{n}: not valid JSON ({e.msg})") from None
+            if not (
+                isinstance(rec, dict)
+                and all(isinstance(rec.get(k), str) for k in ("document", "summary", "id"))
+            ):
+                raise XSUMFormatError(
+                    f"{path}:{n}: expected {{'document': str, 'summary': str, 'id': str}}"
+                )
+            rows.append(
+                {
+                    "id": rec["id"],
+                    "source": " ".join(rec["document"].split()),
+                    "target": rec["summary"].strip(),
+                }
+            )
+    if not rows:
+        raise XSUMFormatError(f"{path}: no records")
+    return rows
+
+
+def topic(url: str) -> tuple[str, str]:
+    """(section, subtopic) of a BBC article URL, possibly wrapped in a web-archive URL."""
+    m = re.search(r"bbc\.(?:co\.uk|com)/(news|sport)/(.+)$", url.strip())
+    if not m:
+        return ("other", "")
+    section, rest = m.groups()
+    parts = [p for p in rest.split("/") if p and not p.isdigit()]
+    if section == "news":
+        # news/uk-politics-32342421 -> uk-politics; news/world-europe-1 -> world-europe
+        sub = re.sub(r"-?\d+$", "", parts[0]) if parts else ""
+    else:
+        sub = parts[0] if parts else ""
+    return section, sub
+
+
+def url_topics(path: str | Path) -> dict[str, tuple[str, str]]:
+    """Article id (the URL's trailing number) -> topic, from XSum-WebArxiveUrls.txt."""
+    out = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        m = re.search(r"(\d+)\s*$", line)
+        if m:
+            out[m.group(1)] = topic(line)
+    if not out:
+        raise XSUMFormatError(f"{path}: no article URLs")
+    return out
+
+
+def in_topic_split(t: tuple[str, str], split: str, side: str) -> bool:
+    """Whether an article of topic ``t`` belongs to ``side`` (train|test) of a topic split."""
+    section, sub = t
+    if split == "news-to-sports":
+        return section == ("news" if side == "train" else "sport")
+    if split == "within-news":
+        head = sub.split("-")[0]
+        return section == "news" and ((head in WITHIN_NEWS_TRAIN) == (side == "train"))
+    raise ValueError(f"unknown topic split {split!r} ({', '.join(TOPIC_SPLITS)})")
+
+
+def apply_topic_split(rows: list[dict], topics: dict, split: str, side: str) -> list[dict]:
+    kept = []
+    for r in rows:
+        t = topics.get(r["id"], ("other", ""))
+        if in_topic_split(t, split, side):
+            kept.append({**r, "topic": "/".join(t)})
+    return kept

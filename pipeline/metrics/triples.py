@@ -1,0 +1,136 @@
+"""WebNLG 2017 and DART v1.1.1 metrics as their official kits compute them (metrics.md).
+
+Both kits score normalised files against the first 3 references of each instance, missing
+references being empty lines (length-0 references in BLEU):
+
+- WebNLG: unidecode + lower + ``\\W``-split, for outputs and references. BLEU = Moses
+  multi-bleu ``-lc`` = sacrebleu ``BLEU(tokenize='none', lowercase=True)``. Tracks: all,
+  seen (the 10 training categories), unseen (5 new ones).
+- DART: lower + ``\\W``-split (no unidecode; the kit leaves outputs as they are, so we
+  normalise them ourselves). BLEU without ``-lc`` = ``BLEU(tokenize='none')``.
+- METEOR: Meteor 1.5 (``-l en -norm``; pycocoevalcap's jar, one JVM per call) on the
+  normalised output and the non-empty references; matches the kits' jar to 6 dp.
+- TER: sacrebleu ``TER()`` (default arguments: within 0.0002 of tercom 0.7.25, the kits' Java
+  tool, which no package index ships), on the same files; labelled as such.
+
+Scores on the paper's scales: BLEU x100; METEOR and TER in [0, 1].
+"""
+
+from __future__ import annotations
+
+import re
+
+import sacrebleu
+
+from pipeline.metrics.java import java_on_path
+from pipeline.metrics.meteor import Meteor
+
+MAX_REFS = 3
+TRACKS = ("all", "seen", "unseen")
+
+
+def normalise(text: str, dataset: str) -> str:
+    if dataset == "webnlg":
+        from unidecode import unidecode
+
+        text = unidecode(text)
+    text = text.lower()
+    return " ".join(" ".join(re.split(r"(\W)", text)).split())
+
+
+def reference_streams(references: list[list[str]]) -> list[list[str]]:
+    """The kit's 3 reference files: the first 3 per instance, '' where fewer."""
+    return [[rs[i] if i < len(rs) else "" for rs in references] for i in range(MAX_REFS)]
+
+
+def bleu_metric(dataset: str) -> sacrebleu.BLEU:
+    # force: normalised text ends in " ." by design; no "tokenised input" warnings
+    return sacrebleu.BLEU(tokenize="none", lowercase=dataset == "webnlg", force=True)
+
+
+def meteor_scores(jobs: dict[str, tuple[list[str], list[list[str]]]]) -> dict[str, float]:
+    """Corpus METEOR of several (hypotheses, references) sets through one JVM."""
+    with java_on_path(), Meteor() as meteor:
+        return {
+            name: meteor.corpus(hyps, [[r for r in rs if r] or [""] for rs in refs])
+            for name, (hyps, refs) in jobs.items()
+        }
+
+
+def _ter_segment(args: tuple[str, list[str]]) -> tuple[float, float]:
+    """sacrebleu TER's segment statistics (best edits, mean reference length), with an exact
+    shortcut: a hypothesis equal to a reference has 0 edits, which the shift search (slow on
+    long WebNLG sentences) can only confirm."""
+    from sacrebleu.metrics.ter import translation_edit_rate
+
+    hyp, refs = args
+    ter = sacrebleu.TER()
+    h = ter._preprocess_segment(hyp).split()
+    ref_words = [ter._preprocess_segment(r).split() for r in refs]
+    mean_len = sum(len(r) for r in ref_words) / len(ref_words)
+    if h in ref_words:
+        return 0.0, mean_len
+    return float(min(translation_edit_rate(h, r)[0] for r in ref_words)), mean_len
+
+
+def ter_statistics(hyps: list[str], refs: list[list[str]], workers: int = 1) -> list:
+    jobs = [(h, [r for r in rs if r] or [""]) for h, rs in zip(hyps, refs)]
+    if workers <= 1:
+        return [_ter_segment(j) for j in jobs]
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(_ter_segment, jobs, chunksize=16)
+
+
+def _ter_from(stats: list) -> float:
+    edits, ref_len = sum(s[0] for s in stats), sum(s[1] for s in stats)
+    return sacrebleu.TER()._compute_score_from_stats([edits, ref_len]).score / 100.0
+
+
+def score(
+    hypotheses: list[str],
+    references: list[list[str]],
+    dataset: str,
+    tracks: list[str] | None = None,
+    meteor: bool = True,
+    workers: int = 1,
+) -> dict:
+    """``tracks``: per instance 'seen'/'unseen' (WebNLG) or None (one track, 'all').
+    Sentence statistics are computed once; each track sums its own (corpus BLEU and TER are
+    ratios of sums, so this equals scoring each track's files separately)."""
+    hyps = [normalise(h, dataset) for h in hypotheses]
+    refs = [[normalise(r, dataset) for r in rs[:MAX_REFS]] for rs in references]
+    subsets = {"all": list(range(len(hyps)))}
+    if tracks is not None:
+        for t in ("seen", "unseen"):
+            subsets[t] = [i for i, x in enumerate(tracks) if x == t]
+    bleu = bleu_metric(dataset)
+    bleu_stats = bleu._extract_corpus_statistics(hyps, reference_streams(refs))
+    ter_stats = ter_statistics(hyps, refs, workers)
+    scores, meteor_jobs = {}, {}
+    for name, idx in subsets.items():
+        if not idx:
+            continue
+        suffix = "" if len(subsets) == 1 else f"_{name}"
+        summed = [sum(bleu_stats[i][k] for i in idx) for k in range(len(bleu_stats[0]))]
+        scores[f"BLEU{suffix}"] = bleu._compute_score_from_stats(summed).score
+        scores[f"TER{suffix}"] = _ter_from([ter_stats[i] for i in idx])
+        meteor_jobs[f"METEOR{suffix}"] = ([hyps[i] for i in idx], [refs[i] for i in idx])
+    if meteor:
+        scores.update(meteor_scores(meteor_jobs))
+    return {
+        "scores": scores,
+        "signature": {
+            "normalisation": (
+                "unidecode+lower+\\W-split" if dataset == "webnlg" else "lower+\\W-split"
+            ),
+            "references": f"first {MAX_REFS} per instance, missing = empty",
+            "BLEU": str(bleu.get_signature()),
+            "METEOR": "meteor-1.5.jar -l en -norm (pycocoevalcap jar, one JVM), normalised files",
+            "TER": (
+                f"sacrebleu {sacrebleu.__version__} TER() defaults (case-insensitive, punctuation "
+                "kept, shifts up to 10 words; stands in for tercom 0.7.25), normalised files"
+            ),
+        },
+    }

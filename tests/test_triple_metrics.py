@@ -1,0 +1,100 @@
+"""WebNLG, DART and XSUM metrics equal to their official kits' definitions (metrics.md),
+on cases whose values follow by hand from those definitions."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import sacrebleu
+
+from pipeline.metrics import rouge, triples
+from tests.conftest import FIXTURES, ROOT
+
+
+def test_webnlg_normalisation_is_unidecode_lower_and_nonword_split():
+    assert triples.normalise("Café's runway: 2,194.0 m!", "webnlg") == (
+        "cafe ' s runway : 2 , 194 . 0 m !"
+    )
+
+
+def test_dart_normalisation_lowercases_and_splits_but_keeps_accents():
+    assert triples.normalise("Café's  Runway", "dart") == "café ' s runway"
+
+
+def test_missing_references_are_empty_lines_in_three_reference_files():
+    assert triples.reference_streams([["a", "b"], ["c"]]) == [["a", "c"], ["b", ""], ["", ""]]
+
+
+def test_bleu_of_a_copy_is_100_whatever_the_case():
+    refs = [["The Eagle serves Italian food near the river."], ["Zizzi is cheap."]]
+    hyps = ["the eagle serves italian food near the river.", "ZIZZI IS CHEAP."]
+    for dataset in ("webnlg", "dart"):
+        s = triples.score(hyps, refs, dataset, meteor=False)["scores"]
+        assert s["BLEU"] == pytest.approx(100.0) and s["TER"] == 0.0
+
+
+def test_ter_counts_edits_over_the_reference_length():
+    # one substitution in four words; one shift of one word in three
+    s = triples.score(["a b c d", "b c a"], [["a b e d"], ["a b c"]], "dart", meteor=False)
+    assert s["scores"]["TER"] == pytest.approx((1 + 1) / (4 + 3))
+
+
+def test_the_exact_match_shortcut_equals_sacrebleus_ter():
+    hyps = ["the cat sat on the mat", "a dog", "x y z w"]
+    refs = [["the cat sat on the mat", "a cat sat"], ["the dog barks", "dogs"], ["x z y w"]]
+    ours = triples._ter_from(triples.ter_statistics(hyps, refs))
+    streams = [[r[k] if k < len(r) else None for r in refs] for k in range(2)]
+    assert ours == pytest.approx(sacrebleu.TER().corpus_score(hyps, streams).score / 100)
+
+
+def test_each_track_equals_scoring_its_own_files():
+    hyps = ["a b c d e", "f g h", "a b x d e", "p q r s"]
+    refs = [["a b c d e"], ["f g i"], ["a b c d e"], ["p q r t"]]
+    tracks = ["seen", "unseen", "seen", "unseen"]
+    s = triples.score(hyps, refs, "webnlg", tracks, meteor=False)["scores"]
+    for t in ("seen", "unseen"):
+        idx = [i for i, x in enumerate(tracks) if x == t]
+        alone = triples.score(
+            [hyps[i] for i in idx], [refs[i] for i in idx], "webnlg", meteor=False
+        )["scores"]
+        assert s[f"BLEU_{t}"] == pytest.approx(alone["BLEU"])
+        assert s[f"TER_{t}"] == pytest.approx(alone["TER"])
+
+
+@pytest.mark.slow
+def test_meteor_runs_every_track_in_one_jvm_and_scores_a_copy_as_one():
+    hyps = ["the eagle is a pub", "zizzi is a cheap restaurant in the city centre"]
+    refs = [["the eagle is a pub"], ["zizzi is cheap"]]
+    s = triples.score(hyps, refs, "webnlg", ["seen", "unseen"])["scores"]
+    assert s["METEOR_seen"] == pytest.approx(1.0, abs=1e-6)
+    assert 0 < s["METEOR_unseen"] < s["METEOR_all"] < 1
+
+
+def test_xsum_rouge_uses_the_stemmer_and_is_seeded():
+    s = rouge.score(["the cats sat"], [["the cat ran"]])["scores"]
+    # stemming makes cats == cat: unigram F = 2/3, bigram F = 1/2
+    assert s["ROUGE-1"] == pytest.approx(200 / 3) and s["ROUGE-2"] == pytest.approx(50.0)
+    hyps = [f"summary number {i} of the day" for i in range(30)]
+    refs = [[f"the {i} summary of a day"] for i in range(30)]
+    assert rouge.score(hyps, refs) == rouge.score(hyps, refs)
+
+
+def run_evaluate(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.evaluate", *args], cwd=ROOT, capture_output=True, text=True
+    )
+
+
+def test_the_command_scores_outputs_against_a_release_test_file(tmp_path):
+    xml = FIXTURES / "mirror/dart/dart-v1.1.1-full-test.xml"
+    hyp = tmp_path / "hyp.txt"
+    hyp.write_text("\n".join(["x has y"] * 8) + "\n")  # one line per XML entry, as the kit
+    res = run_evaluate("--dataset", "dart", "--hyp", str(hyp), "--test", str(xml), "--no-meteor")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["instances"] == 8 and set(out["scores"]) == {"BLEU", "TER"}
+    assert "tok:none" in out["signature"]["BLEU"] and "sacrebleu" in out["versions"]
+    hyp.write_text("x\n" * 5)
+    res = run_evaluate("--dataset", "dart", "--hyp", str(hyp), "--test", str(xml), "--no-meteor")
+    assert res.returncode == 1 and "error: " in res.stderr and "8 instances" in res.stderr
