@@ -3,12 +3,14 @@
 Both sides go through the Stanford PTBTokenizer (lowercased, punctuation tokens dropped),
 then Meteor 1.5 (``-l en -norm``), ROUGE-L (LCS, beta 1.2) and CIDEr-D with document
 frequencies from the references of the whole evaluated set. ``pycocoevalcap`` ships the
-identical jars and code. One JVM serves all METEOR scoring of a call.
+identical jars and code. One JVM serves all METEOR scoring of a call
+(``pipeline.metrics.meteor``, which also keeps the JVM's stderr from blocking it).
 """
 
 from __future__ import annotations
 
 from pipeline.metrics.java import java_on_path
+from pipeline.metrics.meteor import Meteor
 
 
 def coco_scores(
@@ -17,7 +19,6 @@ def coco_scores(
     metrics: tuple[str, ...] = ("METEOR", "ROUGE_L", "CIDEr"),
 ) -> dict[str, float]:
     from pycocoevalcap.cider.cider import Cider
-    from pycocoevalcap.meteor.meteor import Meteor
     from pycocoevalcap.rouge.rouge import Rouge
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
@@ -32,12 +33,9 @@ def coco_scores(
         gts = {i: tokenized[("ref", i)] for i in range(len(references))}
         res = {i: tokenized[("hyp", i)] for i in range(len(hypotheses))}
         if "METEOR" in metrics:
-            meteor = Meteor()
-            try:
-                out["METEOR"], _ = meteor.compute_score(gts, res)
-            finally:
-                meteor.meteor_p.kill()
-                meteor.meteor_p.wait()
+            with Meteor() as meteor:
+                ids = sorted(gts)
+                out["METEOR"] = meteor.corpus([res[i][0] for i in ids], [gts[i] for i in ids])
     if "ROUGE_L" in metrics:
         out["ROUGE_L"], _ = Rouge().compute_score(gts, res)
     if "CIDEr" in metrics:
