@@ -161,6 +161,9 @@ def hparams(config: dict, exp: dict, method: str, regime: str) -> dict:
     if size is not None and (str(size) in by_size or size in by_size):
         merged.update(by_size.get(str(size), by_size.get(size)))
     merged["type"] = mtype
+    cap = config["datasets"].get(exp["dataset"], {}).get("max_source_tokens")
+    if cap:  # a data-set property that shapes the inputs, so it belongs to the run's hparams
+        merged["max_source_tokens"] = cap
     return merged
 
 

@@ -119,10 +119,18 @@ def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None) -> li
     return [t.strip() for t in texts]
 
 
-def decode(lm, tok, sources: list[str], dc: dict, past=None, progress: bool = False) -> list[str]:
+def decode(
+    lm,
+    tok,
+    sources: list[str],
+    dc: dict,
+    past=None,
+    progress: bool = False,
+    max_source_tokens: int | None = None,
+) -> list[str]:
     """Decode ``sources`` in length-sorted batches; ``past`` as in ``generate_batch``."""
     dc = {**DEFAULT_DECODING, **dc}
-    prompts = [prompt_ids(tok, s) for s in sources]
+    prompts = [prompt_ids(tok, s, max_source_tokens) for s in sources]
     order = sorted(range(len(prompts)), key=lambda i: (len(prompts[i]), i))
     outputs: list[str | None] = [None] * len(prompts)
     bs = dc["batch_size"]
@@ -152,7 +160,8 @@ def main(argv=None) -> None:
     system, tok, past = methods.load_for_decoding(hp, a.run_dir, a.model_dir)
     lm = system.lm if past is not None else system
     rows = read_jsonl(a.test)
-    outputs = decode(lm, tok, [r["source"] for r in rows], dc, past, progress=True)
+    sources = [r["source"] for r in rows]
+    outputs = decode(lm, tok, sources, dc, past, True, hp.get("max_source_tokens"))
     write_lines(a.out, outputs)
     write_json(
         a.info,

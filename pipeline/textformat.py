@@ -11,17 +11,21 @@ from __future__ import annotations
 IGNORE = -100
 
 
-def prompt_ids(tok, source: str) -> list[int]:
-    return tok(" " + source, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+def prompt_ids(tok, source: str, max_source_tokens: int | None = None) -> list[int]:
+    """`` x <eos>``; x cut to ``max_source_tokens`` tokens (XSUM articles: 512 in the paper)."""
+    ids = tok(" " + source, add_special_tokens=False)["input_ids"]
+    return ids[:max_source_tokens] + [tok.eos_token_id]
 
 
 def target_ids(tok, target: str) -> list[int]:
     return tok(" " + target, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
 
 
-def example_ids(tok, source: str, target: str, max_length: int | None = None):
+def example_ids(
+    tok, source: str, target: str, max_length: int | None = None, max_source: int | None = None
+):
     """(input_ids, labels): labels are IGNORE over the prompt, so only y and EOS are scored."""
-    src, tgt = prompt_ids(tok, source), target_ids(tok, target)
+    src, tgt = prompt_ids(tok, source, max_source), target_ids(tok, target)
     ids = src + tgt
     labels = [IGNORE] * len(src) + tgt
     if max_length is not None and len(ids) > max_length:

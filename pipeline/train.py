@@ -61,8 +61,10 @@ def linear_schedule(opt, warmup: int, total: int) -> torch.optim.lr_scheduler.La
     return torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 
-def encode(tok, rows: list[dict], max_length: int) -> list[tuple[list[int], list[int]]]:
-    return [example_ids(tok, r["source"], r["target"], max_length) for r in rows]
+def encode(
+    tok, rows: list[dict], max_length: int, max_source: int | None = None
+) -> list[tuple[list[int], list[int]]]:
+    return [example_ids(tok, r["source"], r["target"], max_length, max_source) for r in rows]
 
 
 def collate(examples, pad_id: int) -> dict[str, torch.Tensor]:
@@ -165,8 +167,11 @@ def train(hp: dict, model_dir: Path, train_rows, dev_rows, out_dir: Path, seed: 
     system = methods.build(hp, lm, tok)
     accounting = methods.accounting(hp, system, lm)
     max_length = fit_length(hp, lm.config)
-    train_ex = encode(tok, train_rows, max_length)
-    dev_batches = batches_of(encode(tok, dev_rows, max_length), hp["batch_size"], tok.pad_token_id)
+    cap = hp.get("max_source_tokens")
+    train_ex = encode(tok, train_rows, max_length, cap)
+    dev_batches = batches_of(
+        encode(tok, dev_rows, max_length, cap), hp["batch_size"], tok.pad_token_id
+    )
     bs = hp["batch_size"]
     steps_per_epoch = math.ceil(len(train_ex) / bs)
     total_steps = hp["max_steps"] or math.ceil(steps_per_epoch * hp["epochs"])

@@ -125,3 +125,28 @@ def test_real_dart_test_set_deduplicates_5097_entries_to_4159_inputs(tmp_path):
 def test_real_e2e_test_set_has_630_mrs(tmp_path):
     _, meta = staged(tmp_path, "e2e", pool="dev", mirror=SHARED / "data", verify=True)
     assert meta["counts"]["test"] == 630 and meta["counts"]["test_refs"] == 4693
+
+
+def test_sources_are_cut_to_max_source_tokens_of_the_models_tokenizer():
+    from pipeline.models.load import byte_tokenizer
+    from pipeline.textformat import prompt_ids
+
+    tok = byte_tokenizer()
+    ids = prompt_ids(tok, "an article " * 200, max_source_tokens=512)
+    assert len(ids) == 513 and ids[-1] == tok.eos_token_id  # 512 source tokens + the separator
+    assert len(prompt_ids(tok, "short")) < 512
+
+
+def test_an_xsum_run_carries_its_data_sets_truncation_in_its_hparams():
+    from pipeline import config as pconf
+
+    cfg = pconf.load(FIXTURES.parent.parent / "config/smoke.yaml")
+    cfg["experiments"]["xsum"] = {
+        "dataset": "xsum",
+        "model": "tiny-gpt2",
+        "methods": {"prefix": {}},
+        "seeds": [1],
+    }
+    runs = {r.dataset: r for r in pconf.expand_runs(pconf.validate(cfg))}
+    assert runs["xsum"].hparams["max_source_tokens"] == 512
+    assert "max_source_tokens" not in runs["e2e"].hparams

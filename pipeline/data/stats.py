@@ -37,7 +37,7 @@ def dataset_row(data_dir: Path, tok, max_source_tokens: int) -> dict:
     meta = read_json(data_dir / "meta.json")
     train = read_jsonl(data_dir / "train.jsonl")
     test = read_jsonl(data_dir / "test.jsonl")
-    src = token_lengths(tok, [r["source"] for r in train], max_source_tokens)
+    src = token_lengths(tok, [r["source"] for r in train], max_source_tokens or None)
     tgt = token_lengths(tok, [r["target"] for r in train])
     paper = PAPER_TABLE1.get(meta["dataset"], ("–", float("nan"), float("nan")))
     return {
@@ -47,8 +47,8 @@ def dataset_row(data_dir: Path, tok, max_source_tokens: int) -> dict:
         "test_instances": len(test),
         "input_len": sum(src) / len(src),
         "output_len": sum(tgt) / len(tgt),
-        "truncated_at": max_source_tokens,
-        "inputs_truncated": sum(1 for x in src if x >= max_source_tokens),
+        "truncated_at": max_source_tokens or None,
+        "inputs_truncated": sum(1 for x in src if max_source_tokens and x >= max_source_tokens),
         "paper_examples": paper[0],
         "paper_input_len": paper[1],
         "paper_output_len": paper[2],
@@ -89,7 +89,9 @@ def build(data_dirs: list[Path], model_dir: Path, caps: list[int], out_prefix: s
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data-dirs", nargs="+", required=True, type=Path)
-    p.add_argument("--max-source-tokens", nargs="+", required=True, type=int)
+    p.add_argument(
+        "--max-source-tokens", nargs="+", required=True, type=int, help="0: no truncation"
+    )
     p.add_argument("--model-dir", required=True, type=Path)
     p.add_argument("--out-prefix", required=True)
     a = p.parse_args(argv)

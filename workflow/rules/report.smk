@@ -64,7 +64,9 @@ rule table_datasets:
         "../../envs/pipeline.yaml"
     params:
         dirs=lambda w, input: " ".join(str(Path(m).parent) for m in input.data),
-        caps=" ".join(str(c["max_source_tokens"]) for c in config["datasets"].values()),
+        caps=" ".join(
+            str(c["max_source_tokens"] or 0) for c in config["datasets"].values()
+        ),
         model_dir=lambda w, input: str(Path(input.model).parent),
     shell:
         "python -m pipeline.data.stats --data-dirs {params.dirs} --max-source-tokens {params.caps}"
