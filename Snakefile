@@ -33,8 +33,11 @@ localrules:
     fraction,
     acquire_model,
     evaluate,
+    score_python,
+    score_java,
     table_e2e,
     figure_lowdata,
+    table_datasets,
 
 
 rule all:

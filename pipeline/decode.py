@@ -97,9 +97,40 @@ def stack_prefixes(pasts: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tenso
 
 
 @torch.no_grad()
-def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None) -> list[str]:
+def generate_infix_batch(lm, tok, prompts: list[list[int]], dc: dict, infix) -> list[str]:
+    """INFIX-L: run x, append the infix [L, W] to its cache, and generate from the separator.
+    ``generate`` treats the cache (x + infix) as consumed and feeds only the separator, whose
+    position (from the mask) is n_x + L, as in training."""
+    from pipeline.models.infix import source_cache
+
+    beams = dc["num_beams"]
+    x_ids, x_mask = left_pad([p[:-1] for p in prompts], tok.pad_token_id)  # drop the separator
+    cache = source_cache(
+        lm, x_ids.repeat_interleave(beams, 0), x_mask.repeat_interleave(beams, 0), infix
+    )
+    bsz, length = x_ids.shape[0], infix.shape[0]
+    ids = torch.cat(
+        [
+            x_ids,
+            x_ids.new_full((bsz, length), tok.pad_token_id),
+            x_ids.new_full((bsz, 1), tok.eos_token_id),
+        ],
+        dim=1,
+    )
+    mask = torch.cat([x_mask, x_mask.new_ones((bsz, length + 1))], dim=1)
+    kw = generation_kwargs(tok, dc)
+    out = lm.generate(input_ids=ids, attention_mask=mask, cache=cache, **kw)
+    texts = tok.batch_decode(out[:, ids.shape[1] :], skip_special_tokens=True)
+    return [t.strip() for t in texts]
+
+
+@torch.no_grad()
+def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None, infix=None) -> list[str]:
     """Decode one batch. ``past``: None, one prefix [L, W], or a list with one prefix per
-    prompt (a mixed-prefix batch: different tasks or users over one frozen LM)."""
+    prompt (a mixed-prefix batch: different tasks or users over one frozen LM).
+    ``infix``: an INFIX-L activation [L, W] instead."""
+    if infix is not None:
+        return generate_infix_batch(lm, tok, prompts, dc, infix)
     ids, mask = left_pad(prompts, tok.pad_token_id)
     kw = generation_kwargs(tok, dc)
     if past is not None:
@@ -127,6 +158,7 @@ def decode(
     past=None,
     progress: bool = False,
     max_source_tokens: int | None = None,
+    infix=None,
 ) -> list[str]:
     """Decode ``sources`` in length-sorted batches; ``past`` as in ``generate_batch``."""
     dc = {**DEFAULT_DECODING, **dc}
@@ -137,7 +169,7 @@ def decode(
     chunks = [order[s : s + bs] for s in range(0, len(order), bs)]
     for chunk in tqdm(chunks, desc="decode", file=sys.stderr, disable=not progress, mininterval=10):
         rows = [past[i] for i in chunk] if isinstance(past, list) else past
-        texts = generate_batch(lm, tok, [prompts[i] for i in chunk], dc, rows)
+        texts = generate_batch(lm, tok, [prompts[i] for i in chunk], dc, rows, infix)
         for i, text in zip(chunk, texts):
             outputs[i] = text
     return outputs
@@ -161,7 +193,9 @@ def main(argv=None) -> None:
     lm = system.lm if past is not None else system
     rows = read_jsonl(a.test)
     sources = [r["source"] for r in rows]
-    outputs = decode(lm, tok, sources, dc, past, True, hp.get("max_source_tokens"))
+    infix = past if hp["type"] == "infix" else None
+    past = None if infix is not None else past
+    outputs = decode(lm, tok, sources, dc, past, True, hp.get("max_source_tokens"), infix)
     write_lines(a.out, outputs)
     write_json(
         a.info,

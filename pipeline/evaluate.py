@@ -2,7 +2,12 @@
 
 Usage: python -m pipeline.evaluate --dataset e2e|webnlg|dart|xsum --hyp outputs.txt
        [--test results/data/{dataset}/test.jsonl | a release test file]
-       [--protocol official|paper] [--threads N] [--no-meteor] [--out metrics.json]
+       [--protocol official|paper] [--threads N] [--part all|python|java] [--out F]
+       python -m pipeline.evaluate --merge python.json java.json --out metrics.json
+
+``--part`` splits the Java metrics (METEOR; for E2E also the PTB-tokenised ROUGE-L and
+CIDEr) from the rest, so the workflow runs the JVM as a step of its own; ``--merge`` joins
+the two halves.
 
 ``--test`` defaults to the prepared test set. A release file works too, for outputs produced
 elsewhere: E2E ``testset_w_refs.csv``, WebNLG ``testdata_with_lex.xml``, DART
@@ -24,7 +29,7 @@ from pipeline.data import dart, webnlg
 from pipeline.data import e2e as e2e_data
 from pipeline.data.prepare import DATASETS
 from pipeline.errors import PipelineError
-from pipeline.io import read_jsonl, read_lines, write_json
+from pipeline.io import read_json, read_jsonl, read_lines, write_json
 from pipeline.metrics import e2e, rouge, triples
 from pipeline.runtime import entry_point
 
@@ -66,7 +71,8 @@ def evaluate(
     test_path: str,
     protocol: str = "official",
     threads: int = 1,
-    meteor: bool = True,
+    part: str = "all",
+    tercom_jar: str | None = None,
 ) -> dict:
     hyps = read_lines(hyp_path)
     test = load_test(dataset, test_path)
@@ -78,17 +84,18 @@ def evaluate(
     refs = [t["refs"] for t in test]
     t0 = time.time()
     if dataset == "e2e":
-        result = e2e.score(hyps, refs, protocol)
+        result = e2e.score(hyps, refs, protocol, part)
     elif dataset in ("webnlg", "dart"):
         tracks = [t["track"] for t in test] if dataset == "webnlg" else None
-        result = triples.score(hyps, refs, dataset, tracks, meteor=meteor, workers=threads)
-    elif dataset == "xsum":
-        result = rouge.score(hyps, refs)
+        result = triples.score(hyps, refs, dataset, tracks, part, threads, tercom_jar)
+    elif dataset == "xsum":  # no Java metric
+        result = rouge.score(hyps, refs) if part != "java" else {"scores": {}, "signature": {}}
     else:
         raise ValueError(f"no metrics for data set {dataset!r} ({', '.join(DATASETS)})")
     result.update(
         {
             "dataset": dataset,
+            "part": part,
             "instances": len(hyps),
             "test": str(test_path),
             "hypotheses": str(hyp_path),
@@ -100,18 +107,40 @@ def evaluate(
     return result
 
 
+def merge(parts: list[dict]) -> dict:
+    """One result from its python and java halves (scores and signatures joined)."""
+    first = parts[0]
+    keys = ("dataset", "instances", "test", "hypotheses")
+    for other in parts[1:]:
+        if any(other[k] != first[k] for k in keys):
+            raise ValueError(
+                f"cannot merge results of different runs: {[p['hypotheses'] for p in parts]}"
+            )
+    out = {k: v for k, v in first.items() if k != "part"}
+    out["scores"] = {k: v for p in parts for k, v in p["scores"].items()}
+    out["signature"] = {k: v for p in parts for k, v in p["signature"].items()}
+    return out
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--dataset", required=True, choices=DATASETS)
-    p.add_argument("--hyp", required=True)
+    p.add_argument("--dataset", choices=DATASETS)
+    p.add_argument("--hyp")
     p.add_argument("--test", default=None, help="default: results/data/{dataset}/test.jsonl")
     p.add_argument("--protocol", default="official", choices=sorted(e2e.PROTOCOLS))
     p.add_argument("--threads", type=int, default=1, help="processes for TER")
-    p.add_argument("--no-meteor", action="store_true", help="skip METEOR (no Java needed)")
+    p.add_argument("--part", default="all", choices=["all", "python", "java"])
+    p.add_argument("--merge", nargs="+", default=None, help="join --part results")
+    p.add_argument("--tercom-jar", default=None, help="TER by this tercom jar (Java step)")
     p.add_argument("--out", default=None)
     a = p.parse_args(argv)
-    test = a.test or f"results/data/{a.dataset}/test.jsonl"
-    result = evaluate(a.dataset, a.hyp, test, a.protocol, a.threads, not a.no_meteor)
+    if a.merge:
+        result = merge([read_json(f) for f in a.merge])
+    else:
+        if not (a.dataset and a.hyp):
+            p.error("--dataset and --hyp are required (or --merge)")
+        test = a.test or f"results/data/{a.dataset}/test.jsonl"
+        result = evaluate(a.dataset, a.hyp, test, a.protocol, a.threads, a.part, a.tercom_jar)
     if a.out:
         write_json(a.out, result)
     else:

@@ -4,6 +4,7 @@
 |----------|-----------------------------------------------|----------------------------------|
 | prefix   | P' and the MLP (the LM is frozen)             | prefix.safetensors: ``past`` [L, 2*l*h*D] (all decoding needs) + ``encoder.*`` (MLP state) |
 | emb      | L input embeddings (+ MLP); the LM computes the prefix | prefix.safetensors, as prefix |
+| infix    | L positions of K/V between x and y (+ MLP), as prefix | prefix.safetensors, as prefix |
 | finetune | every LM weight                               | model/ (the whole LM)            |
 | fttop2   | the top ``top_layers`` blocks + final norm    | model/ (the whole LM)            |
 | adapter  | one bottleneck adapter per block (LM frozen)  | adapters.safetensors             |
@@ -19,13 +20,14 @@ from safetensors.torch import load_file, save_file
 
 from pipeline.models import params
 from pipeline.models.adapters import add_adapters, bottleneck_for
+from pipeline.models.infix import InfixLM
 from pipeline.models.load import load as load_model
 from pipeline.models.partial import freeze_all_but_top
 from pipeline.models.prefix import PrefixEncoder, PrefixLM, StaticPrefix
 from pipeline.models.variants import EmbeddingPrefix, init_from_words
 
-METHOD_TYPES = ("prefix", "emb", "finetune", "fttop2", "adapter")
-PREFIX_TYPES = ("prefix", "emb")  # both end as a materialised prefix
+METHOD_TYPES = ("prefix", "emb", "infix", "finetune", "fttop2", "adapter")
+PREFIX_TYPES = ("prefix", "emb", "infix")  # all end as materialised [L, 2*l*h*D] activations
 WHOLE_MODEL = ("finetune", "fttop2")
 
 
@@ -51,6 +53,9 @@ def build(hp: dict, lm, tok=None):
         if hp.get("init_words"):
             init_from_words(enc, lm, tok, hp["init_words"])
         return system
+    if mtype == "infix":
+        enc = PrefixEncoder(lm.config, hp["prefix_length"], hp.get("mid_dim", 512))
+        return InfixLM(lm, enc, tok.eos_token_id, tok.pad_token_id)
     if mtype == "emb":
         return PrefixLM(lm, EmbeddingPrefix(lm, hp["prefix_length"], hp.get("mid_dim", 512)))
     if mtype == "finetune":
@@ -140,6 +145,12 @@ def load_for_decoding(hp: dict, run_dir: Path, model_dir: Path):
     if mtype in PREFIX_TYPES:
         lm, tok = load_model(model_dir)
         past = load_file(str(run_dir / "prefix.safetensors"))["past"]
+        if mtype == "infix":
+            return (
+                InfixLM(lm, StaticPrefix(past), tok.eos_token_id, tok.pad_token_id).eval(),
+                tok,
+                past,
+            )
         return PrefixLM(lm, StaticPrefix(past)).eval(), tok, past
     if mtype == "adapter":
         lm, tok = load_model(model_dir)

@@ -56,14 +56,17 @@ def _run(tmp_path, path, bleu, method="prefix", size=50, seed=1):
         "model": "m",
         "method": method,
         "type": method,
-        "regime": f"low{size}s{seed}",
+        "regime": f"low{size}s{seed}" if size else "full",
         "size": size,
         "seed": seed,
     }
 
 
 def test_table_shows_mean_sd_and_the_difference_to_the_paper(tmp_path):
-    runs = [_run(tmp_path, "a", 0.50, seed=1), _run(tmp_path, "b", 0.60, seed=2)]
+    runs = [
+        _run(tmp_path, "a", 0.50, size=None, seed=1),
+        _run(tmp_path, "b", 0.60, size=None, seed=2),
+    ]
     spec = {"scale": "unit test", "paper_source": "ACL", "notes": ["a note"], "runs": runs}
     summary = tables.build(spec, str(tmp_path / "t"), results_dir=str(tmp_path))
     row = summary.iloc[0]
@@ -73,3 +76,12 @@ def test_table_shows_mean_sd_and_the_difference_to_the_paper(tmp_path):
     md = (tmp_path / "t.md").read_text()
     assert "scale: unit test" in md and "55.0 ± 7.1 (70.3; -15.3)" in md and "a note" in md
     assert (tmp_path / "t.tex").read_text().count("\\\\") >= 2
+
+
+def test_low_data_cells_quote_the_papers_claim_instead_of_a_full_data_row(tmp_path):
+    runs = [_run(tmp_path, "a", 0.50, size=50, seed=1)]
+    spec = {"scale": "unit test", "paper_source": "ACL", "notes": [], "runs": runs}
+    summary = tables.build(spec, str(tmp_path / "t"), results_dir=str(tmp_path))
+    assert summary.iloc[0]["BLEU_paper"] != summary.iloc[0]["BLEU_paper"]  # NaN: not run there
+    md = (tmp_path / "t.md").read_text()
+    assert "| 50.0 |" in md and "70.3" not in md and "2.9 BLEU" in md

@@ -22,6 +22,7 @@ import re
 
 import sacrebleu
 
+from pipeline.metrics import tercom
 from pipeline.metrics.java import java_on_path
 from pipeline.metrics.meteor import Meteor
 
@@ -93,12 +94,14 @@ def score(
     references: list[list[str]],
     dataset: str,
     tracks: list[str] | None = None,
-    meteor: bool = True,
+    part: str = "all",
     workers: int = 1,
+    tercom_jar: str | None = None,
 ) -> dict:
     """``tracks``: per instance 'seen'/'unseen' (WebNLG) or None (one track, 'all').
     Sentence statistics are computed once; each track sums its own (corpus BLEU and TER are
-    ratios of sums, so this equals scoring each track's files separately)."""
+    ratios of sums, so this equals scoring each track's files separately). ``part``: all |
+    python (BLEU, and TER by sacrebleu) | java (METEOR, and TER by tercom when a jar is given)."""
     hyps = [normalise(h, dataset) for h in hypotheses]
     refs = [[normalise(r, dataset) for r in rs[:MAX_REFS]] for rs in references]
     subsets = {"all": list(range(len(hyps)))}
@@ -106,19 +109,26 @@ def score(
         for t in ("seen", "unseen"):
             subsets[t] = [i for i, x in enumerate(tracks) if x == t]
     bleu = bleu_metric(dataset)
-    bleu_stats = bleu._extract_corpus_statistics(hyps, reference_streams(refs))
-    ter_stats = ter_statistics(hyps, refs, workers)
+    python = part in ("all", "python")
+    if python:
+        bleu_stats = bleu._extract_corpus_statistics(hyps, reference_streams(refs))
+        ter_stats = None if tercom_jar else ter_statistics(hyps, refs, workers)
     scores, meteor_jobs = {}, {}
     for name, idx in subsets.items():
         if not idx:
             continue
         suffix = "" if len(subsets) == 1 else f"_{name}"
-        summed = [sum(bleu_stats[i][k] for i in idx) for k in range(len(bleu_stats[0]))]
-        scores[f"BLEU{suffix}"] = bleu._compute_score_from_stats(summed).score
-        scores[f"TER{suffix}"] = _ter_from([ter_stats[i] for i in idx])
+        if python:
+            summed = [sum(bleu_stats[i][k] for i in idx) for k in range(len(bleu_stats[0]))]
+            scores[f"BLEU{suffix}"] = bleu._compute_score_from_stats(summed).score
+            if not tercom_jar:
+                scores[f"TER{suffix}"] = _ter_from([ter_stats[i] for i in idx])
         meteor_jobs[f"METEOR{suffix}"] = ([hyps[i] for i in idx], [refs[i] for i in idx])
-    if meteor:
+    if part in ("all", "java"):
         scores.update(meteor_scores(meteor_jobs))
+        if tercom_jar:
+            for name, (h, r) in meteor_jobs.items():
+                scores[name.replace("METEOR", "TER")] = tercom.corpus_ter(h, r, tercom_jar)
     return {
         "scores": scores,
         "signature": {
@@ -129,8 +139,11 @@ def score(
             "BLEU": str(bleu.get_signature()),
             "METEOR": "meteor-1.5.jar -l en -norm (pycocoevalcap jar, one JVM), normalised files",
             "TER": (
-                f"sacrebleu {sacrebleu.__version__} TER() defaults (case-insensitive, punctuation "
-                "kept, shifts up to 10 words; stands in for tercom 0.7.25), normalised files"
+                f"tercom jar {tercom_jar} (case-insensitive, punctuation kept), normalised files"
+                if tercom_jar
+                else f"sacrebleu {sacrebleu.__version__} TER() defaults (case-insensitive, "
+                "punctuation kept, shifts up to 10 words; stands in for tercom 0.7.25), "
+                "normalised files"
             ),
         },
     }

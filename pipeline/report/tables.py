@@ -14,7 +14,7 @@ import pandas as pd
 from pipeline.io import read_jsonl, read_lines, write_json, write_text
 from pipeline.report.cli import exhibit_main
 from pipeline.report.collect import METRICS, collect
-from pipeline.report.paper import LABELS, paper_row
+from pipeline.report.paper import LABELS, paper_numbers, paper_row
 from pipeline.report.significance import paired_bootstrap
 
 
@@ -32,6 +32,10 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
         ["model", "method", "type", "setting", "order"], sort=False
     ):
         pm, prow, paper = paper_row(model, mtype)
+        if sett != "full data":
+            # the paper shows low-data results only as a figure (Fig. 3): no number to set
+            # beside ours, and the full-data row would mislead
+            prow, paper = "low-data: Fig. 3 only (no numbers)", {m: float("nan") for m in METRICS}
         out = {
             "model": model,
             "method": method,
@@ -116,7 +120,10 @@ def _fmt(x: float, metric: str) -> str:
 
 def _cell(r, m: str) -> str:
     sd = "" if pd.isna(r[f"{m}_sd"]) else f" ± {_fmt(r[f'{m}_sd'], m)}"
-    return f"{_fmt(r[f'{m}_mean'], m)}{sd} ({_fmt(r[f'{m}_paper'], m)}; {r[f'{m}_delta']:+.{2 if m in ('NIST', 'CIDEr') else 1}f})"
+    if pd.isna(r[f"{m}_paper"]):
+        return f"{_fmt(r[f'{m}_mean'], m)}{sd}"
+    delta = f"{r[f'{m}_delta']:+.{2 if m in ('NIST', 'CIDEr') else 1}f}"
+    return f"{_fmt(r[f'{m}_mean'], m)}{sd} ({_fmt(r[f'{m}_paper'], m)}; {delta})"
 
 
 def markdown(summary: pd.DataFrame, spec: dict, comps: list[dict] = ()) -> str:
@@ -130,6 +137,14 @@ def markdown(summary: pd.DataFrame, spec: dict, comps: list[dict] = ()) -> str:
         "",
         f"Cells: ours mean ± sd over subsets × seeds (paper {spec['paper_source']}; ours − paper).",
         *[f"- {n}" for n in spec["notes"]],
+        *(
+            [
+                f"- paper (low data, figure only): {c}"
+                for c in paper_numbers()["lowdata_figure"]["claims"]
+            ]
+            if (summary["setting"] != "full data").any()
+            else []
+        ),
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),

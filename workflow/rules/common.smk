@@ -87,7 +87,10 @@ def exhibit_runs(exhibit):
     exps = [
         n for n, e in config["experiments"].items() if exhibit in e.get("exhibits", [])
     ]
-    return [r for r in RUNS if r.experiment in exps]
+    runs = [r for r in RUNS if r.experiment in exps]
+    if config["report_finished_only"]:
+        runs = [r for r in runs if Path(run_dir(r), "test.metrics.json").exists()]
+    return runs
 
 
 def exhibit_spec(exhibit):
@@ -171,7 +174,12 @@ STATS_MODEL = next(
 
 
 def all_targets():
-    targets = [f"{run_dir(r)}/test.metrics.json" for r in RUNS]
+    targets = [
+        f"{run_dir(r)}/test.metrics.json"
+        for r in RUNS
+        if not config["report_finished_only"]
+        or Path(run_dir(r), "test.metrics.json").exists()
+    ]
     if config["datasets"]:
         targets += ["results/tables/datasets.md"]
     for exhibit, files in EXHIBIT_FILES.items():

