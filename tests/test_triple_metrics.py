@@ -124,3 +124,19 @@ def test_a_configured_tercom_jar_runs_in_the_java_step_on_trn_files(tmp_path, mo
     assert tercom.corpus_ter(["a b", "y"], [["a c", ""], ["x"]], jar) == 0.25
     with pytest.raises(tercom.TercomError, match="no such file"):
         tercom.corpus_ter(["a"], [["a"]], tmp_path / "missing.jar")
+
+
+@pytest.mark.slow
+def test_the_python_and_java_halves_merge_into_the_whole(tmp_path):
+    from pipeline.evaluate import merge
+
+    hyps = ["the eagle is a pub", "zizzi is cheap food"]
+    refs = [["the eagle is a pub", "eagle pub"], ["zizzi is cheap"]]
+    parts = []
+    for part in ("python", "java"):
+        r = triples.score(hyps, refs, "webnlg", ["seen", "unseen"], part=part)
+        r.update({"dataset": "webnlg", "instances": 2, "test": "t", "hypotheses": "h"})
+        parts.append(r)
+    whole = triples.score(hyps, refs, "webnlg", ["seen", "unseen"])
+    merged = merge(parts)
+    assert merged["scores"] == whole["scores"] and merged["signature"] == whole["signature"]

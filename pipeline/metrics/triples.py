@@ -129,21 +129,22 @@ def score(
         if tercom_jar:
             for name, (h, r) in meteor_jobs.items():
                 scores[name.replace("METEOR", "TER")] = tercom.corpus_ter(h, r, tercom_jar)
-    return {
-        "scores": scores,
-        "signature": {
-            "normalisation": (
-                "unidecode+lower+\\W-split" if dataset == "webnlg" else "lower+\\W-split"
-            ),
-            "references": f"first {MAX_REFS} per instance, missing = empty",
-            "BLEU": str(bleu.get_signature()),
-            "METEOR": "meteor-1.5.jar -l en -norm (pycocoevalcap jar, one JVM), normalised files",
-            "TER": (
-                f"tercom jar {tercom_jar} (case-insensitive, punctuation kept), normalised files"
-                if tercom_jar
-                else f"sacrebleu {sacrebleu.__version__} TER() defaults (case-insensitive, "
-                "punctuation kept, shifts up to 10 words; stands in for tercom 0.7.25), "
-                "normalised files"
-            ),
-        },
+    ter_sig = (
+        f"tercom jar {tercom_jar} (case-insensitive, punctuation kept), normalised files"
+        if tercom_jar
+        else f"sacrebleu {sacrebleu.__version__} TER() defaults (case-insensitive, punctuation "
+        "kept, shifts up to 10 words; stands in for tercom 0.7.25), normalised files"
+    )
+    signature = {
+        "normalisation": "unidecode+lower+\\W-split" if dataset == "webnlg" else "lower+\\W-split",
+        "references": f"first {MAX_REFS} per instance, missing = empty",
     }
+    if python:
+        signature["BLEU"] = str(bleu.get_signature())
+    if part in ("all", "java"):
+        signature["METEOR"] = (
+            "meteor-1.5.jar -l en -norm (pycocoevalcap jar, one JVM), normalised files"
+        )
+    if (python and not tercom_jar) or (part in ("all", "java") and tercom_jar):
+        signature["TER"] = ter_sig
+    return {"scores": scores, "signature": signature}
