@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/python benchmarks/train_step.py
 	$(BIN)/python benchmarks/decode_throughput.py
 	$(BIN)/python benchmarks/dag_plan.py
+	$(BIN)/python benchmarks/evaluate_speed.py
 	$(BIN)/python benchmarks/gpu_train_step.py
 
 test: setup

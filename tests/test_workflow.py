@@ -165,7 +165,9 @@ def test_archived_runs_are_read_not_trained_again(smoke_run, tmp_path):
 
     archived = archive_runs(smoke_run / "results/runs", tmp_path / "archive", "lowdata")
     assert len(archived) == 8
-    assert archive_runs(smoke_run / "results/runs", tmp_path / "archive") == []  # idempotent
+    assert (
+        archive_runs(smoke_run / "results/runs", tmp_path / "archive", "lowdata") == []
+    )  # idempotent
     work = copy_project(tmp_path / "fresh")
     shutil.rmtree(tmp_path / "archive/lowdata/e2e/tiny-gpt2/prefix/low16s2")  # one run missing
     cfg = (

@@ -20,7 +20,7 @@ rule score_python:
         "logs/score_python/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
     conda:
         "../../envs/pipeline.yaml"
-    threads: 1
+    threads: config["resources"]["eval_threads"]
     params:
         protocol=config["evaluation"]["e2e_protocol"],
         tercom=TERCOM_ARG,
