@@ -31,7 +31,22 @@ def test_paper_e2e_numbers_match_the_specification():
     assert checked == 5
 
 
+def test_paper_table5_numbers_match_the_specification():
+    spec = needs_shared("docs", "paper.md").read_text()
+    t5 = spec[spec.index("### 4.4") : spec.index("### 4.5")]
+    rows = paper_numbers()["e2e_table5"]["rows"]["GPT-2 M"]
+    for label in ("EMB-1", "EMB-20", "INFIX-10"):
+        line = next(ln for ln in t5.splitlines() if ln.startswith(f"| {label} |"))
+        cells = [float(c) for c in line.split("|")[2:7]]
+        assert cells == [
+            rows[label]["acl"][m] for m in ("BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr")
+        ]
+
+
 def test_each_method_compares_to_its_row_of_the_paper():
+    assert paper_method({"type": "infix", "prefix_length": 10}) == "infix-10"
+    assert paper_row("gpt2-medium", "infix-10")[1] == "INFIX-10 (Table 5)"
+    assert paper_row("gpt2-medium", "emb-1")[2]["BLEU"] == 48.1
     assert paper_row("gpt2-medium", "prefix")[1] == "PREFIX(0.1%)"
     assert paper_row("smollm2-135m", "finetune")[:2] == ("GPT-2 M", "FT-FULL")
     assert paper_method({"type": "adapter", "adapter_fraction": 0.001}) == "adapter-small"

@@ -69,7 +69,7 @@ def test_the_smoke_dag_builds_every_exhibit(smoke_run):
 @pytest.mark.slow
 def test_every_run_has_outputs_for_every_test_instance(smoke_run):
     runs = list((smoke_run / "results/runs").glob("*/e2e/tiny-gpt2/*/*/seed1"))
-    assert len(runs) == 8
+    assert len(runs) == 8 + 4  # the low-data grid + fttop2, adapter, emb, infix once each
     n_test = sum(1 for _ in open(smoke_run / "results/data/e2e/test.jsonl"))
     for run in runs:
         assert len((run / "test.hyp.txt").read_text().split("\n")) - 1 == n_test

@@ -30,9 +30,12 @@ def paper_numbers() -> dict:
 
 
 def paper_method(hparams: dict) -> str:
-    """The paper's name for a run's method (adapters split by size: 3% vs 0.1%)."""
+    """The paper's name for a run's method (adapters split by size: 3% vs 0.1%; the Table 5
+    ablations by length: emb-10, infix-1, ...)."""
     if hparams["type"] == "adapter" and hparams.get("adapter_fraction", 0.03) < 0.01:
         return "adapter-small"
+    if hparams["type"] in ("emb", "infix"):
+        return f"{hparams['type']}-{hparams['prefix_length']}"
     return hparams["type"]
 
 
@@ -40,6 +43,16 @@ def paper_row(model: str, method: str) -> tuple[str, str, dict]:
     """(paper model, paper row, numbers). Models the paper did not run, and methods it ran
     on GPT-2 medium only, compare to the GPT-2 medium row."""
     pm = PAPER_MODEL.get(model, "GPT-2 M")
+    ablation = method.upper()
+    if method.split("-")[0] in ("emb", "infix"):
+        rows = paper_numbers()["e2e_table5"]["rows"]["GPT-2 M"]
+        if ablation not in rows:
+            return (
+                "GPT-2 M",
+                f"{ablation} (not in the paper)",
+                {m: float("nan") for m in ("BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr")},
+            )
+        return "GPT-2 M", f"{ablation} (Table 5)", rows[ablation]["acl"]
     if (pm, method) not in PAPER_ROW:
         pm = "GPT-2 M"
     row = PAPER_ROW[(pm, method)]
