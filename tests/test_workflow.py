@@ -182,3 +182,11 @@ def test_archived_runs_are_read_not_trained_again(smoke_run, tmp_path):
     train_line = next(ln for ln in out.splitlines() if ln.strip().startswith("train "))
     assert int(train_line.split()[-1]) == 1  # only the run that is not archived
     assert "prefix/low16s2/seed1" in out
+
+
+@pytest.mark.slow
+def test_the_html_report_holds_every_exhibit(smoke_run):
+    snakemake(smoke_run, "--report", "report.html", "--configfile", "config/smoke.yaml")
+    html = (smoke_run / "report.html").read_text(errors="replace")
+    for name in ("e2e.md", "lowdata.png", "datasets.md"):
+        assert name in html, name
