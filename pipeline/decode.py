@@ -30,7 +30,7 @@ from pipeline import methods
 from pipeline.io import read_jsonl, write_json, write_lines
 from pipeline.models.prefix import build_cache
 from pipeline.runtime import entry_point, set_threads
-from pipeline.textformat import prompt_ids
+from pipeline.textformat import pad, prompt_ids
 
 DEFAULT_DECODING = {
     "num_beams": 5,
@@ -48,16 +48,6 @@ def _newline_token_ids(tok) -> tuple[int, ...]:
     return tuple(
         i for i in range(len(tok)) if "\n" in tok.decode([i], clean_up_tokenization_spaces=False)
     )
-
-
-def left_pad(prompts: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(p) for p in prompts)
-    ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(prompts), width), dtype=torch.long)
-    for i, p in enumerate(prompts):
-        ids[i, width - len(p) :] = torch.tensor(p)
-        mask[i, width - len(p) :] = 1
-    return ids, mask
 
 
 def generation_kwargs(tok, dc: dict) -> dict:
@@ -104,7 +94,7 @@ def generate_infix_batch(lm, tok, prompts: list[list[int]], dc: dict, infix) -> 
     from pipeline.models.infix import source_cache
 
     beams = dc["num_beams"]
-    x_ids, x_mask = left_pad([p[:-1] for p in prompts], tok.pad_token_id)  # drop the separator
+    x_ids, x_mask = pad([p[:-1] for p in prompts], tok.pad_token_id, "left")  # drop the separator
     cache = source_cache(
         lm, x_ids.repeat_interleave(beams, 0), x_mask.repeat_interleave(beams, 0), infix
     )
@@ -131,7 +121,7 @@ def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None, infix
     ``infix``: an INFIX-L activation [L, W] instead."""
     if infix is not None:
         return generate_infix_batch(lm, tok, prompts, dc, infix)
-    ids, mask = left_pad(prompts, tok.pad_token_id)
+    ids, mask = pad(prompts, tok.pad_token_id, "left")
     kw = generation_kwargs(tok, dc)
     if past is not None:
         bsz = ids.shape[0]

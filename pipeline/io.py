@@ -57,17 +57,20 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> int:
     return n
 
 
-def read_jsonl(path: str | os.PathLike) -> list[dict]:
-    rows = []
+def iter_jsonl(path: str | os.PathLike, error: type[Exception] = ValueError):
+    """(line number, record) of each non-blank line; bad JSON raises ``error`` at file:line."""
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line))
+                yield lineno, json.loads(line)
             except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
-    return rows
+                raise error(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
+
+
+def read_jsonl(path: str | os.PathLike) -> list[dict]:
+    return [row for _, row in iter_jsonl(path)]
 
 
 def read_lines(path: str | os.PathLike) -> list[str]:

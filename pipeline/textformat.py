@@ -8,7 +8,21 @@ around a special token, and so the loss covers exactly y and the final end token
 
 from __future__ import annotations
 
+import torch
+
 IGNORE = -100
+
+
+def pad(rows: list[list[int]], pad_id: int, side: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token-id rows -> ([B, T] ids, [B, T] mask), padded on the ``left`` or ``right``."""
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        cols = slice(width - len(r), width) if side == "left" else slice(0, len(r))
+        ids[i, cols] = torch.tensor(r, dtype=torch.long)
+        mask[i, cols] = 1
+    return ids, mask
 
 
 def prompt_ids(tok, source: str, max_source_tokens: int | None = None) -> list[int]:

@@ -77,13 +77,12 @@ def read_splits(dataset: str, raw_dir: Path, train_pool: str, topic_split: str |
         test = dart.read_test_xml(raw_dir / names["test"])
     elif dataset == "xsum":
         read_pairs = lambda s: xsum.read_split(raw_dir / names[s], s)  # noqa: E731
-        test = None
+        test = xsum.read_split(raw_dir / names["test"], "test")
     else:
         raise ValueError(f"unsupported data set {dataset!r} ({', '.join(DATASETS)})")
     dev = read_pairs("dev")
     train = read_pairs("train") if train_pool == "train" else dev
     if dataset == "xsum":
-        test = xsum.read_split(raw_dir / names["test"], "test")
         if topic_split:
             topics = xsum.url_topics(raw_dir / names["urls"])
             train = xsum.apply_topic_split(train, topics, topic_split, "train")

@@ -13,11 +13,11 @@ on news subtopics uk | world | business and tests on the other news subtopics.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.io import iter_jsonl
 
 WITHIN_NEWS_TRAIN = frozenset({"uk", "world", "business"})
 TOPIC_SPLITS = ("news-to-sports", "within-news")
@@ -31,28 +31,21 @@ def read_split(path: str | Path, split: str) -> list[dict]:
     """Rows ``{id, source, target}`` of one exported split, in file order."""
     path = Path(path)
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise XSUMFormatError(f"{path}:{n}: not valid JSON ({e.msg})") from None
-            if not (
-                isinstance(rec, dict)
-                and all(isinstance(rec.get(k), str) for k in ("document", "summary", "id"))
-            ):
-                raise XSUMFormatError(
-                    f"{path}:{n}: expected {{'document': str, 'summary': str, 'id': str}}"
-                )
-            rows.append(
-                {
-                    "id": rec["id"],
-                    "source": " ".join(rec["document"].split()),
-                    "target": rec["summary"].strip(),
-                }
+    for n, rec in iter_jsonl(path, XSUMFormatError):
+        if not (
+            isinstance(rec, dict)
+            and all(isinstance(rec.get(k), str) for k in ("document", "summary", "id"))
+        ):
+            raise XSUMFormatError(
+                f"{path}:{n}: expected {{'document': str, 'summary': str, 'id': str}}"
             )
+        rows.append(
+            {
+                "id": rec["id"],
+                "source": " ".join(rec["document"].split()),
+                "target": rec["summary"].strip(),
+            }
+        )
     if not rows:
         raise XSUMFormatError(f"{path}: no records")
     return rows

@@ -24,7 +24,8 @@ import torch
 from torch import nn
 from transformers import DynamicCache
 
-from pipeline.models.prefix import kv_geometry
+from pipeline.models.prefix import PrefixLM, kv_geometry
+from pipeline.textformat import pad
 
 
 def split_rows(input_ids: torch.Tensor, attention_mask: torch.Tensor, sep_id: int):
@@ -37,27 +38,6 @@ def split_rows(input_ids: torch.Tensor, attention_mask: torch.Tensor, sep_id: in
         xs.append(ids[:cut])
         ys.append(ids[cut:])
     return xs, ys
-
-
-def left_pad(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, r in enumerate(rows):
-        if r:
-            ids[i, width - len(r) :] = torch.tensor(r)
-            mask[i, width - len(r) :] = 1
-    return ids, mask
-
-
-def right_pad(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, r in enumerate(rows):
-        ids[i, : len(r)] = torch.tensor(r)
-        mask[i, : len(r)] = 1
-    return ids, mask
 
 
 def source_cache(lm, x_ids, x_mask, infix: torch.Tensor) -> DynamicCache:
@@ -84,32 +64,20 @@ def source_cache(lm, x_ids, x_mask, infix: torch.Tensor) -> DynamicCache:
     return DynamicCache(ddp_cache_data=pairs)
 
 
-class InfixLM(nn.Module):
-    """A frozen causal LM with a trainable infix. ``forward`` takes the training layout
-    (``x <eos> y <eos>``, right-padded) and returns logits in that same layout (zeros over x,
-    where nothing is predicted), so the training loop and its loss are the prefix ones."""
+class InfixLM(PrefixLM):
+    """A frozen causal LM with a trainable infix (``self.prefix``, saved like a prefix).
+    ``forward`` takes the training layout (``x <eos> y <eos>``, right-padded) and returns logits
+    in that same layout (zeros over x, where nothing is predicted), so the training loop and
+    its loss are the prefix ones."""
 
     def __init__(self, lm: nn.Module, infix: nn.Module, sep_id: int, pad_id: int):
-        super().__init__()
-        self.lm = lm
-        self.prefix = infix  # named as in PrefixLM: the trainable module, saved the same way
+        super().__init__(lm, infix)  # freezes the LM, keeps it in eval mode while training
         self.sep_id, self.pad_id = sep_id, pad_id
-        for p in self.lm.parameters():
-            p.requires_grad_(False)
-
-    @property
-    def config(self):
-        return self.lm.config
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self.lm.eval()  # as prefix-tuning: the frozen LM without dropout
-        return self
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels=None):
         xs, ys = split_rows(input_ids, attention_mask, self.sep_id)
-        x_ids, x_mask = left_pad(xs, self.pad_id)
-        y_ids, y_mask = right_pad(ys, self.pad_id)
+        x_ids, x_mask = pad(xs, self.pad_id, "left")
+        y_ids, y_mask = pad(ys, self.pad_id, "right")
         infix = self.prefix()
         length = infix.shape[-2]
         cache = source_cache(self.lm, x_ids, x_mask, infix)
