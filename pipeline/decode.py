@@ -7,6 +7,9 @@ positions from the mask (cumsum - 1), so real tokens sit at positions L, L+1, ..
 in training. ``generate`` expands inputs to batch x beams but not a user cache, so the cache
 is built at batch x beams rows (each row's prefix repeated ``num_beams`` times).
 
+Encoder-decoders (BART family) take their prefix at the attention function
+(``seq2seq_prefix.prefix_in_attention``), so ``generate`` runs on the bare source ids.
+
 Batches are formed over length-sorted prompts and results restored to input order; the
 outputs equal one-at-a-time decoding (tested).
 
@@ -29,8 +32,9 @@ from tqdm import tqdm
 from pipeline import methods
 from pipeline.io import read_jsonl, write_json, write_lines
 from pipeline.models.prefix import build_cache
+from pipeline.models.seq2seq_prefix import prefix_in_attention
 from pipeline.runtime import entry_point, set_threads
-from pipeline.textformat import pad, prompt_ids
+from pipeline.textformat import pad, prompt_ids, seq2seq_source_ids
 
 DEFAULT_DECODING = {
     "num_beams": 5,
@@ -39,6 +43,8 @@ DEFAULT_DECODING = {
     "batch_size": 10,
     "length_penalty": 1.0,
     "ban_newlines": True,
+    "no_repeat_ngram_size": 0,
+    "early_stopping": False,
 }
 
 
@@ -59,8 +65,8 @@ def generation_kwargs(tok, dc: dict) -> dict:
         "max_new_tokens": dc["max_new_tokens"],
         "min_new_tokens": dc["min_new_tokens"],
         "length_penalty": dc["length_penalty"],
-        "early_stopping": False,
-        "no_repeat_ngram_size": 0,
+        "early_stopping": dc["early_stopping"],
+        "no_repeat_ngram_size": dc["no_repeat_ngram_size"],
         "repetition_penalty": 1.0,
         "eos_token_id": tok.eos_token_id,
         "pad_token_id": tok.pad_token_id,
@@ -115,10 +121,28 @@ def generate_infix_batch(lm, tok, prompts: list[list[int]], dc: dict, infix) -> 
 
 
 @torch.no_grad()
+def generate_seq2seq_batch(lm, tok, sources: list[list[int]], dc: dict, past=None) -> list[str]:
+    """An encoder-decoder batch; ``past`` as in ``generate_batch``, held by the attention hook
+    (mixed lengths: left-padded rows whose padding the hook masks)."""
+    ids, mask = pad(sources, tok.pad_token_id, "right")
+    kw = generation_kwargs(tok, dc)
+    kw["decoder_start_token_id"] = lm.config.decoder_start_token_id
+    if past is None:
+        out = lm.generate(input_ids=ids, attention_mask=mask, **kw)
+    else:
+        rows, keep = stack_prefixes(past) if isinstance(past, list) else (past, None)
+        with prefix_in_attention(lm, rows, None if keep is None else keep.bool()):
+            out = lm.generate(input_ids=ids, attention_mask=mask, **kw)
+    return [t.strip() for t in tok.batch_decode(out, skip_special_tokens=True)]
+
+
+@torch.no_grad()
 def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None, infix=None) -> list[str]:
     """Decode one batch. ``past``: None, one prefix [L, W], or a list with one prefix per
     prompt (a mixed-prefix batch: different tasks or users over one frozen LM).
     ``infix``: an INFIX-L activation [L, W] instead."""
+    if lm.config.is_encoder_decoder:
+        return generate_seq2seq_batch(lm, tok, prompts, dc, past)
     if infix is not None:
         return generate_infix_batch(lm, tok, prompts, dc, infix)
     ids, mask = pad(prompts, tok.pad_token_id, "left")
@@ -152,7 +176,8 @@ def decode(
 ) -> list[str]:
     """Decode ``sources`` in length-sorted batches; ``past`` as in ``generate_batch``."""
     dc = {**DEFAULT_DECODING, **dc}
-    prompts = [prompt_ids(tok, s, max_source_tokens) for s in sources]
+    encode = seq2seq_source_ids if lm.config.is_encoder_decoder else prompt_ids
+    prompts = [encode(tok, s, max_source_tokens) for s in sources]
     order = sorted(range(len(prompts)), key=lambda i: (len(prompts[i]), i))
     outputs: list[str | None] = [None] * len(prompts)
     bs = dc["batch_size"]

@@ -3,11 +3,15 @@
 | method   | what trains                                   | what is saved                    |
 |----------|-----------------------------------------------|----------------------------------|
 | prefix   | P' and the MLP (the LM is frozen)             | prefix.safetensors: ``past`` [L, 2*l*h*D] (all decoding needs) + ``encoder.*`` (MLP state) |
+|          | encoder-decoders: three streams (encoder, decoder self, cross), ``seq2seq_prefix`` | as prefix; ``past`` [L, W_enc + W_self + W_cross] |
 | emb      | L input embeddings (+ MLP); the LM computes the prefix | prefix.safetensors, as prefix |
 | infix    | L positions of K/V between x and y (+ MLP), as prefix | prefix.safetensors, as prefix |
 | finetune | every LM weight                               | model/ (the whole LM)            |
 | fttop2   | the top ``top_layers`` blocks + final norm    | model/ (the whole LM)            |
 | adapter  | one bottleneck adapter per block (LM frozen)  | adapters.safetensors             |
+
+Encoder-decoders (BART family) take ``prefix`` and ``finetune``, the methods of the paper's
+summarization experiments; the others are decoder-only here and say so.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from pipeline.models.infix import InfixLM
 from pipeline.models.load import load as load_model
 from pipeline.models.partial import freeze_all_but_top
 from pipeline.models.prefix import PrefixEncoder, PrefixLM, StaticPrefix
+from pipeline.models.seq2seq_prefix import Seq2SeqPrefixLM, ThreeStreamPrefix
 from pipeline.models.variants import EmbeddingPrefix, init_from_words
 
 METHOD_TYPES = ("prefix", "emb", "infix", "finetune", "fttop2", "adapter")
+SEQ2SEQ_TYPES = ("prefix", "finetune")
 PREFIX_TYPES = ("prefix", "emb", "infix")  # all end as materialised [L, 2*l*h*D] activations
 WHOLE_MODEL = ("finetune", "fttop2")
 
@@ -47,6 +53,8 @@ def build(hp: dict, lm, tok=None):
     phrase; it needs the tokenizer.
     """
     mtype = hp["type"]
+    if lm.config.is_encoder_decoder:
+        return _build_seq2seq(hp, lm)
     if mtype == "prefix":
         enc = PrefixEncoder(lm.config, hp["prefix_length"], hp.get("mid_dim", 512))
         system = PrefixLM(lm, enc)
@@ -68,6 +76,26 @@ def build(hp: dict, lm, tok=None):
         add_adapters(lm, adapter_bottleneck(hp, lm))
         return lm
     raise ValueError(f"unknown method type {mtype!r} (known: {', '.join(METHOD_TYPES)})")
+
+
+def _build_seq2seq(hp: dict, lm):
+    mtype = hp["type"]
+    if mtype not in SEQ2SEQ_TYPES:
+        raise ValueError(
+            f"method type {mtype!r} is implemented for decoder-only LMs only; an encoder-decoder "
+            f"({type(lm).__name__}) takes {' or '.join(SEQ2SEQ_TYPES)} (the paper's XSUM methods)"
+        )
+    if hp.get("init_words"):
+        raise ValueError(
+            "init_words is decoder-only: the released BART code never wired up the word "
+            "initialisation (paper.md §1.3, issue #18)"
+        )
+    if mtype == "finetune":
+        for p in lm.parameters():
+            p.requires_grad_(True)
+        return lm
+    prefix = ThreeStreamPrefix(lm.config, hp["prefix_length"], hp.get("mid_dim", 800))
+    return Seq2SeqPrefixLM(lm, prefix, hp.get("lm_dropout", True))
 
 
 def _trainable_module(hp: dict, system):
@@ -145,6 +173,8 @@ def load_for_decoding(hp: dict, run_dir: Path, model_dir: Path):
     if mtype in PREFIX_TYPES:
         lm, tok = load_model(model_dir)
         past = load_file(str(run_dir / "prefix.safetensors"))["past"]
+        if lm.config.is_encoder_decoder:
+            return Seq2SeqPrefixLM(lm, StaticPrefix(past)).eval(), tok, past
         if mtype == "infix":
             return (
                 InfixLM(lm, StaticPrefix(past), tok.eos_token_id, tok.pad_token_id).eval(),

@@ -1,9 +1,11 @@
-"""How a (source, target) pair becomes token ids for a decoder-only LM (``paper.md`` §3.1).
+"""How a (source, target) pair becomes token ids (``paper.md`` §3.1).
 
-The paper's GPT-2 string is ``" " + x + " <|endoftext|> " + y + " <|endoftext|>"``: the end
+Decoder-only LMs (GPT-2 family): the paper's GPT-2 string is ``" " + x + " <|endoftext|> " + y + " <|endoftext|>"``: the end
 token is both the x/y separator and the end of y. We build the ids piecewise with the
 model's own end token so the label boundary never depends on how a tokenizer merges text
 around a special token, and so the loss covers exactly y and the final end token.
+
+Encoder-decoders (BART family): HF's standard seq2seq collation, ``seq2seq_example_ids``.
 """
 
 from __future__ import annotations
@@ -45,3 +47,23 @@ def example_ids(
     if max_length is not None and len(ids) > max_length:
         ids, labels = ids[:max_length], labels[:max_length]
     return ids, labels
+
+
+def seq2seq_source_ids(tok, source: str, max_source: int | None = None) -> list[int]:
+    """An encoder-decoder's input: x with the tokenizer's own special tokens (BART:
+    ``<s> x </s>``), cut to ``max_source`` tokens in all (the paper: 512 for XSUM)."""
+    if max_source is None:
+        return tok(source)["input_ids"]
+    return tok(source, truncation=True, max_length=max_source)["input_ids"]
+
+
+def seq2seq_example_ids(
+    tok, source: str, target: str, max_length: int | None = None, max_source: int | None = None
+):
+    """(source ids, labels) for an encoder-decoder (BART family): the labels are y as the
+    tokenizer encodes it (BART: ``<s> y </s>``), ending in EOS; the decoder's inputs are the
+    labels shifted right behind the start token (``train.collate``)."""
+    labels = tok(target)["input_ids"]
+    if not labels or labels[-1] != tok.eos_token_id:
+        labels = labels + [tok.eos_token_id]
+    return seq2seq_source_ids(tok, source, max_source), labels[:max_length]

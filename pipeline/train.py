@@ -1,4 +1,5 @@
-"""Train one run: prefix-tuning or fine-tuning of a decoder-only LM on (source, target) pairs.
+"""Train one run: any method of ``methods`` on (source, target) pairs, for a decoder-only LM
+([x; y], loss over y) or an encoder-decoder (x to the encoder, y to the decoder).
 
 AdamW + linear decay with warm-up, gradient clipping, epochs or max steps, seeded data order.
 With ``eval_every`` the dev loss is measured every that many steps and the best checkpoint
@@ -28,7 +29,7 @@ from pipeline.io import atomic_path, read_jsonl, write_json
 from pipeline.models.load import load as load_model
 from pipeline.models.variants import phrase_length
 from pipeline.runtime import entry_point, seed_everything, set_threads
-from pipeline.textformat import IGNORE, example_ids
+from pipeline.textformat import IGNORE, example_ids, pad, seq2seq_example_ids
 
 DEFAULTS = {
     "warmup_steps": 0,
@@ -62,41 +63,66 @@ def linear_schedule(opt, warmup: int, total: int) -> torch.optim.lr_scheduler.La
 
 
 def encode(
-    tok, rows: list[dict], max_length: int, max_source: int | None = None
+    tok, rows: list[dict], max_length: int, max_source: int | None = None, seq2seq: bool = False
 ) -> list[tuple[list[int], list[int]]]:
-    return [example_ids(tok, r["source"], r["target"], max_length, max_source) for r in rows]
+    """(ids, labels) per row: decoder-only [x; y] with labels over y, or (source ids, target
+    labels) for an encoder-decoder."""
+    pair = seq2seq_example_ids if seq2seq else example_ids
+    return [pair(tok, r["source"], r["target"], max_length, max_source) for r in rows]
 
 
-def collate(examples, pad_id: int) -> dict[str, torch.Tensor]:
-    """Right-pad a list of (ids, labels) to [B, T] tensors."""
-    width = max(len(ids) for ids, _ in examples)
-    input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
-    mask = torch.zeros((len(examples), width), dtype=torch.long)
-    for i, (ids, lab) in enumerate(examples):
-        input_ids[i, : len(ids)] = torch.tensor(ids)
-        labels[i, : len(lab)] = torch.tensor(lab)
-        mask[i, : len(ids)] = 1
-    return {"input_ids": input_ids, "attention_mask": mask, "labels": labels}
+def collate(examples, pad_id: int, decoder_start: int | None = None) -> dict[str, torch.Tensor]:
+    """Right-pad a list of (ids, labels) to [B, T] tensors. With ``decoder_start`` (an
+    encoder-decoder) ids are the source and the labels, shifted right behind the start token,
+    become ``decoder_input_ids`` (HF's seq2seq collation)."""
+    input_ids, mask = pad([ids for ids, _ in examples], pad_id, "right")
+    labels = pad([lab for _, lab in examples], IGNORE, "right")[0]
+    batch = {"input_ids": input_ids, "attention_mask": mask, "labels": labels}
+    if decoder_start is not None:
+        shifted = labels.new_full(labels.shape, decoder_start)
+        shifted[:, 1:] = labels[:, :-1].masked_fill(labels[:, :-1] == IGNORE, pad_id)
+        batch["decoder_input_ids"] = shifted
+    return batch
 
 
-def lm_loss(logits: torch.Tensor, labels: torch.Tensor, reduction: str) -> torch.Tensor:
-    """Next-token NLL over labelled positions. logits [B, T, V], labels [B, T]."""
-    logits, labels = logits[:, :-1], labels[:, 1:]
-    nll = F.cross_entropy(
+def reduce_loss(nll: torch.Tensor, labels: torch.Tensor, reduction: str) -> torch.Tensor:
+    """nll, labels: [B, T]. ``sequence_sum`` is the paper's prefix objective (objective_mode 1)."""
+    if reduction == "sequence_sum":
+        return nll.sum(dim=1).mean()
+    return nll.sum() / (labels != IGNORE).sum().clamp(min=1)
+
+
+def _token_nll(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(
         logits.reshape(-1, logits.shape[-1]).float(),
         labels.reshape(-1),
         ignore_index=IGNORE,
         reduction="none",
     ).view(labels.shape)
-    if reduction == "sequence_sum":  # the paper's prefix objective (objective_mode 1)
-        return nll.sum(dim=1).mean()
-    return nll.sum() / (labels != IGNORE).sum().clamp(min=1)
+
+
+def lm_loss(logits: torch.Tensor, labels: torch.Tensor, reduction: str) -> torch.Tensor:
+    """Next-token NLL over labelled positions of a decoder-only LM. logits [B, T, V]."""
+    return reduce_loss(_token_nll(logits[:, :-1], labels[:, 1:]), labels[:, 1:], reduction)
+
+
+def token_nll(system, batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-token NLL [B, T'] and the labels it scores (decoder-only logits are shifted by one;
+    an encoder-decoder's already align with its labels)."""
+    if "decoder_input_ids" in batch:
+        out = system(
+            input_ids=batch["input_ids"],
+            attention_mask=batch["attention_mask"],
+            decoder_input_ids=batch["decoder_input_ids"],
+        )
+        return _token_nll(out.logits, batch["labels"]), batch["labels"]
+    out = system(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+    labels = batch["labels"][:, 1:]
+    return _token_nll(out.logits[:, :-1], labels), labels
 
 
 def forward_loss(system, batch, reduction: str) -> torch.Tensor:
-    out = system(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
-    return lm_loss(out.logits, batch["labels"], reduction)
+    return reduce_loss(*token_nll(system, batch), reduction)
 
 
 @torch.no_grad()
@@ -105,23 +131,18 @@ def dev_loss(system, dev_batches) -> float:
     system.eval()
     total = n = 0.0
     for batch in dev_batches:
-        out = system(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
-        logits, labels = out.logits[:, :-1], batch["labels"][:, 1:]
-        total += F.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]).float(),
-            labels.reshape(-1),
-            ignore_index=IGNORE,
-            reduction="sum",
-        ).item()
+        nll, labels = token_nll(system, batch)
+        total += nll.sum().item()
         n += (labels != IGNORE).sum().item()
     system.train(was_training)
     return total / max(n, 1)
 
 
-def batches_of(examples, batch_size: int, pad_id: int):
+def batches_of(examples, batch_size: int, pad_id: int, decoder_start: int | None = None):
     """Consecutive padded batches (the dev set; training draws its own order)."""
     return [
-        collate(examples[s : s + batch_size], pad_id) for s in range(0, len(examples), batch_size)
+        collate(examples[s : s + batch_size], pad_id, decoder_start)
+        for s in range(0, len(examples), batch_size)
     ]
 
 
@@ -134,7 +155,12 @@ def fit_length(hp: dict, config) -> int:
     positions = getattr(config, "n_positions", None) or getattr(
         config, "max_position_embeddings", None
     )
-    reserved = hp.get("prefix_length", 0) if hp["type"] in methods.PREFIX_TYPES else 0
+    # an encoder-decoder's prefix takes no positions (seq2seq_prefix): nothing to reserve
+    reserved = (
+        hp.get("prefix_length", 0)
+        if hp["type"] in methods.PREFIX_TYPES and not config.is_encoder_decoder
+        else 0
+    )
     return min(hp["max_length"], positions - reserved) if positions else hp["max_length"]
 
 
@@ -168,9 +194,11 @@ def train(hp: dict, model_dir: Path, train_rows, dev_rows, out_dir: Path, seed: 
     accounting = methods.accounting(hp, system, lm)
     max_length = fit_length(hp, lm.config)
     cap = hp.get("max_source_tokens")
-    train_ex = encode(tok, train_rows, max_length, cap)
+    seq2seq = lm.config.is_encoder_decoder
+    start = lm.config.decoder_start_token_id if seq2seq else None
+    train_ex = encode(tok, train_rows, max_length, cap, seq2seq)
     dev_batches = batches_of(
-        encode(tok, dev_rows, max_length, cap), hp["batch_size"], tok.pad_token_id
+        encode(tok, dev_rows, max_length, cap, seq2seq), hp["batch_size"], tok.pad_token_id, start
     )
     bs = hp["batch_size"]
     steps_per_epoch = math.ceil(len(train_ex) / bs)
@@ -211,7 +239,7 @@ def train(hp: dict, model_dir: Path, train_rows, dev_rows, out_dir: Path, seed: 
         if s["order"] is None:
             s["order"], s["pos"] = torch.randperm(len(train_ex), generator=gen).tolist(), 0
         ids = s["order"][s["pos"] * bs : (s["pos"] + 1) * bs]
-        batch = collate([train_ex[i] for i in ids], tok.pad_token_id)
+        batch = collate([train_ex[i] for i in ids], tok.pad_token_id, start)
         loss = forward_loss(system, batch, hp["loss"])
         if not torch.isfinite(loss):
             raise NonFiniteLoss(

@@ -30,6 +30,22 @@ TINY_LLAMA = {
     },
 }
 
+# BART in miniature: 2 encoder + 2 decoder layers, the three-stream prefix's geometry.
+TINY_BART = {
+    "source": "random",
+    "arch": "bart",
+    "config": {
+        "d_model": 32,
+        "encoder_layers": 2,
+        "decoder_layers": 2,
+        "encoder_attention_heads": 4,
+        "decoder_attention_heads": 4,
+        "encoder_ffn_dim": 64,
+        "decoder_ffn_dim": 64,
+        "max_position_embeddings": 256,
+    },
+}
+
 
 def needs_shared(*parts: str) -> Path:
     path = SHARED.joinpath(*parts)
@@ -44,7 +60,7 @@ def tiny_models(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("models")
     out = {}
-    for name, spec in (("gpt2", TINY_GPT2), ("llama", TINY_LLAMA)):
+    for name, spec in (("gpt2", TINY_GPT2), ("llama", TINY_LLAMA), ("bart", TINY_BART)):
         acquire(name, spec, root / name)
         out[name] = root / name
     return out

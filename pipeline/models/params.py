@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from pipeline.models.prefix import prefix_width
+from pipeline.models.seq2seq_prefix import seq2seq_prefix_width
 
 
 def count(module: nn.Module, trainable_only: bool = False) -> int:
@@ -12,7 +13,10 @@ def count(module: nn.Module, trainable_only: bool = False) -> int:
 
 
 def stored_prefix(config, prefix_length: int) -> int:
-    """Stored prefix size once the MLP is dropped: L x 2*layers*kv_heads*head_dim."""
+    """Stored prefix size once the MLP is dropped: L x 2*layers*kv_heads*head_dim (summed over
+    the three streams of an encoder-decoder)."""
+    if config.is_encoder_decoder:
+        return prefix_length * seq2seq_prefix_width(config)
     return prefix_length * prefix_width(config)
 
 

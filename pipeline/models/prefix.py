@@ -61,13 +61,22 @@ def build_cache(past: torch.Tensor, config, batch_size: int | None = None) -> Dy
 class PrefixEncoder(nn.Module):
     """P' -> MLP -> P, the reparametrised prefix of ``paper.md`` §1.1-1.2."""
 
-    def __init__(self, config, prefix_length: int, mid_dim: int = 512, dropout: float = 0.0):
+    def __init__(
+        self,
+        config,
+        prefix_length: int,
+        mid_dim: int = 512,
+        dropout: float = 0.0,
+        width: int | None = None,
+    ):
+        """``width``: the MLP's output, 2*l*h*D of ``config`` unless given (one stream of an
+        encoder-decoder, ``seq2seq_prefix``)."""
         super().__init__()
         hidden = config.get_text_config().hidden_size
         self.prefix_length = prefix_length
         self.embedding = nn.Embedding(prefix_length, hidden)  # P' (width d, as the code)
         self.mlp = nn.Sequential(
-            nn.Linear(hidden, mid_dim), nn.Tanh(), nn.Linear(mid_dim, prefix_width(config))
+            nn.Linear(hidden, mid_dim), nn.Tanh(), nn.Linear(mid_dim, width or prefix_width(config))
         )
         self.dropout = nn.Dropout(dropout)
         self.register_buffer("positions", torch.arange(prefix_length), persistent=False)

@@ -53,6 +53,11 @@ def dataset_cfg(dataset):
     return config["datasets"][dataset]
 
 
+def decoding_of(dataset):
+    """The top-level decoding settings with the data set's own overrides (XSUM's beam 6...)."""
+    return {**config["decoding"], **dataset_cfg(dataset).get("decoding", {})}
+
+
 def train_inputs(w):
     base = f"results/data/{w.dataset}"
     if w.regime == "full":

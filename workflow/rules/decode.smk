@@ -22,7 +22,7 @@ rule decode:
         runtime=config["resources"]["decode_runtime_min"],
     params:
         hparams=lambda w: as_json(run_of(w).hparams),
-        decoding=as_json(config["decoding"]),
+        decoding=lambda w: as_json(decoding_of(w.dataset)),
     shell:
         "python -m pipeline.decode --hparams {params.hparams:q} --run-dir $(dirname {input.summary})"
         " --model-dir results/models/{wildcards.model} --test {input.test}"
