@@ -1,6 +1,6 @@
 # prefix-repro: a reproduction of Prefix-Tuning (Li & Liang, ACL 2021) as one DAG.
 #
-#   download -> prepare -> subsample -> train -> decode -> evaluate -> tables / figures
+#   download -> prepare -> subsample -> train -> decode -> score_python -> score_java -> table / figure
 #   model acquisition --------------------^
 #
 # Configurations: config/config.yaml (the paper, default), config/demo.yaml (CPU demo),
@@ -32,11 +32,10 @@ localrules:
     subsample,
     fraction,
     acquire_model,
-    evaluate,
     score_python,
     score_java,
-    table_e2e,
-    figure_lowdata,
+    table,
+    figure,
     table_datasets,
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from pipeline.data.prepare import DATASETS as RELEASES
 from pipeline.errors import PipelineError
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
@@ -28,7 +29,8 @@ class ConfigError(PipelineError, ValueError):
 
 def _load_schema() -> dict:
     with open(SCHEMA_PATH, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        # libyaml's loader when present: the schema is parsed on every DAG build
+        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _fill_defaults(validator_class):
@@ -64,6 +66,13 @@ def validate(config: dict, source: str = "config") -> dict:
                 msg = f"unknown key: {msg} (see {SCHEMA_PATH.name} for the allowed keys)"
             lines.append(f"  {_pointer(e)}: {msg}")
         raise ConfigError(f"invalid configuration {source}:\n" + "\n".join(lines))
+    for name, ds in config["datasets"].items():
+        ds.setdefault("release", name)
+        if ds["release"] not in RELEASES:
+            raise ConfigError(
+                f"{source}: config['datasets'][{name!r}] needs a release ({', '.join(RELEASES)}): "
+                f"add `release: ...` (the name {name!r} is not one)"
+            )
     for name, exp in config["experiments"].items():
         if exp["model"] not in config["models"]:
             raise ConfigError(

@@ -1,13 +1,15 @@
 """Score a hypothesis file (one output per test instance, in test order) and write JSON.
 
 Usage: python -m pipeline.evaluate --dataset e2e|webnlg|dart|xsum --hyp outputs.txt
+       (--dataset may be left out when --test is a prepared test.jsonl: its meta.json names it)
        [--test results/data/{dataset}/test.jsonl | a release test file]
        [--protocol official|paper] [--threads N] [--part all|python|java] [--out F]
        python -m pipeline.evaluate --merge python.json java.json --out metrics.json
 
 ``--part`` splits the Java metrics (METEOR; for E2E also the PTB-tokenised ROUGE-L and
 CIDEr) from the rest, so the workflow runs the JVM as a step of its own; ``--merge`` joins
-the two halves.
+halves, and ``--join python.json`` joins the half just computed with another one (the
+workflow's Java step writes the run's metrics that way).
 
 ``--test`` defaults to the prepared test set. A release file works too, for outputs produced
 elsewhere: E2E ``testset_w_refs.csv``, WebNLG ``testdata_with_lex.xml``, DART
@@ -131,16 +133,22 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=1, help="processes for TER")
     p.add_argument("--part", default="all", choices=["all", "python", "java"])
     p.add_argument("--merge", nargs="+", default=None, help="join --part results")
+    p.add_argument("--join", default=None, help="a --part result to join with this one")
     p.add_argument("--tercom-jar", default=None, help="TER by this tercom jar (Java step)")
     p.add_argument("--out", default=None)
     a = p.parse_args(argv)
     if a.merge:
         result = merge([read_json(f) for f in a.merge])
     else:
+        if a.dataset is None and a.test and Path(a.test).with_name("meta.json").exists():
+            # a prepared test set says which release it came from (data sets can be renamed)
+            a.dataset = read_json(Path(a.test).with_name("meta.json"))["dataset"]
         if not (a.dataset and a.hyp):
             p.error("--dataset and --hyp are required (or --merge)")
         test = a.test or f"results/data/{a.dataset}/test.jsonl"
         result = evaluate(a.dataset, a.hyp, test, a.protocol, a.threads, a.part, a.tercom_jar)
+        if a.join:
+            result = merge([read_json(a.join), result])
     if a.out:
         write_json(a.out, result)
     else:

@@ -6,7 +6,7 @@ import yaml
 from pipeline import config as pconf
 from tests.conftest import ROOT
 
-CONFIGS = ["config/config.yaml", "config/demo.yaml", "config/smoke.yaml"]
+CONFIGS = ["config/config.yaml", "config/demo.yaml", "config/smoke.yaml", "config/cpu-lowdata.yaml"]
 
 
 @pytest.mark.parametrize("path", CONFIGS)
@@ -68,3 +68,19 @@ def test_runs_are_named_by_experiment_dataset_model_method_regime_seed():
     assert "table2/e2e/gpt2-medium/prefix/full/seed101" in paths
     # the paper's low-data grid: 4 sizes x 5 subsets x 2 seeds x 2 methods
     assert sum(p.startswith("lowdata/") for p in paths) == 80
+
+
+def test_a_data_set_under_another_name_names_its_release():
+    cfg = smoke()
+    assert pconf.validate(cfg)["datasets"]["xsum-sports"]["release"] == "xsum"
+    assert cfg["datasets"]["dart"]["release"] == "dart"  # a release's own name is its release
+    cfg = smoke()
+    del cfg["datasets"]["xsum-sports"]["release"]
+    with pytest.raises(pconf.ConfigError, match=r"config\['datasets'\]\['xsum-sports'\] needs a"):
+        pconf.validate(cfg)
+
+
+def test_a_data_set_decoding_override_holds_only_what_it_changes():
+    cfg = pconf.validate(smoke())
+    assert "batch_size" not in cfg["datasets"]["xsum"]["decoding"]  # no schema defaults
+    assert cfg["datasets"]["xsum"]["decoding"]["length_penalty"] == 0.8

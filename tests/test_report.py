@@ -43,6 +43,47 @@ def test_paper_table5_numbers_match_the_specification():
         ]
 
 
+def _spec_rows(section: str):
+    spec = needs_shared("docs", "paper.md").read_text()
+    table2 = spec[spec.index("### 4.1") :]
+    start = table2.index(f"**{section}**")
+    return table2[start : table2.index("\n\n", start + len(section) + 6)].splitlines()
+
+
+def _numbers(cell: str) -> list[float]:
+    return [float(x) for x in re.sub(r"\{.*?\}", "", cell).split("/")]
+
+
+def test_paper_webnlg_and_dart_numbers_match_the_specification():
+    webnlg = paper_numbers()["webnlg_table2"]["rows"]
+    for label, model, row in [
+        ("**GPT-2 M** FT-FULL", "GPT-2 M", "FT-FULL"),
+        ("ADAPTER(3%)", "GPT-2 M", "ADAPTER(3%)"),
+        ("PREFIX(0.1%)", "GPT-2 M", "PREFIX(0.1%)"),
+        ("Prefix", "GPT-2 L", "PREFIX"),
+    ]:
+        line = next(ln for ln in _spec_rows("WebNLG") if ln.startswith(f"| {label} |"))
+        cells = [_numbers(c) for c in line.split("|")[2:5]]
+        ours = webnlg[model][row]["acl"]
+        for metric, values in zip(("BLEU", "METEOR", "TER"), cells):
+            assert values == [ours[f"{metric}_{t}"] for t in ("seen", "unseen", "all")], label
+    dart = paper_numbers()["dart_table2"]["rows"]
+    for label, model, row in [("FT-TOP2", "GPT-2 M", "FT-TOP2"), ("Prefix", "GPT-2 L", "PREFIX")]:
+        line = next(ln for ln in _spec_rows("DART") if ln.startswith(f"| {label} |"))
+        cells = [float(c) for c in line.split("|")[2:5]]
+        assert cells == [dart[model][row]["acl"][m] for m in ("BLEU", "METEOR", "TER")]
+
+
+def test_paper_xsum_numbers_match_the_specification():
+    spec = needs_shared("docs", "paper.md").read_text()
+    t3 = spec[spec.index("### 4.2") : spec.index("**XSUM validation**")]
+    rows = paper_numbers()["xsum_table3"]["rows"]["BART-L"]
+    for label in ("FT-FULL (Lewis et al., 2020)", "PREFIX(2%)", "PREFIX(0.1%)"):
+        line = next(ln for ln in t3.splitlines() if ln.startswith(f"| {label} |"))
+        cells = [float(c) for c in line.split("|")[2:5]]
+        assert cells == [rows[label]["acl"][m] for m in ("ROUGE-1", "ROUGE-2", "ROUGE-L")]
+
+
 def test_each_method_compares_to_its_row_of_the_paper():
     assert paper_method({"type": "infix", "prefix_length": 10}) == "infix-10"
     assert paper_row("gpt2-medium", "infix-10")[1] == "INFIX-10 (Table 5)"
@@ -51,12 +92,21 @@ def test_each_method_compares_to_its_row_of_the_paper():
     assert paper_row("smollm2-135m", "finetune")[:2] == ("GPT-2 M", "FT-FULL")
     assert paper_method({"type": "adapter", "adapter_fraction": 0.001}) == "adapter-small"
     assert paper_row("gpt2-medium", "adapter-small")[1] == "ADAPTER(0.1%)"
+    # per data set: its own table and columns; XSUM's two prefix rows by prefix length
+    assert paper_row("gpt2-medium", "prefix", "dart")[2]["TER"] == 0.46
+    assert paper_row("gpt2-large", "prefix", "webnlg")[2]["BLEU_unseen"] == 47.7
+    assert paper_row("bart-large", "prefix", "xsum", 100)[1:] == (
+        "PREFIX(2%)",
+        {"ROUGE-1": 43.80, "ROUGE-2": 20.93, "ROUGE-L": 36.05},
+    )
+    assert paper_row("tiny-bart", "prefix", "xsum", 5)[:2] == ("BART-L", "PREFIX(0.1%)")
+    assert paper_row("gpt2-medium", "emb-10", "dart")[1] == "EMB-10 (not in the paper)"
 
 
-def _run(tmp_path, path, bleu, method="prefix", size=50, seed=1):
+def _run(tmp_path, path, bleu, method="prefix", size=50, seed=1, dataset="e2e", scores=None):
     d = tmp_path / "runs" / path
     d.mkdir(parents=True)
-    scores = {"BLEU": bleu, "NIST": 5.0, "METEOR": 0.3, "ROUGE_L": 0.5, "CIDEr": 1.0}
+    scores = scores or {"BLEU": bleu, "NIST": 5.0, "METEOR": 0.3, "ROUGE_L": 0.5, "CIDEr": 1.0}
     (d / "test.metrics.json").write_text(
         json.dumps({"scores": scores, "signature": {"protocol": "official"}})
     )
@@ -67,6 +117,7 @@ def _run(tmp_path, path, bleu, method="prefix", size=50, seed=1):
     )
     return {
         "path": path,
+        "dataset": dataset,
         "experiment": "x",
         "model": "m",
         "method": method,
@@ -99,4 +150,52 @@ def test_low_data_cells_quote_the_papers_claim_instead_of_a_full_data_row(tmp_pa
     summary = tables.build(spec, str(tmp_path / "t"), results_dir=str(tmp_path))
     assert summary.iloc[0]["BLEU_paper"] != summary.iloc[0]["BLEU_paper"]  # NaN: not run there
     md = (tmp_path / "t.md").read_text()
-    assert "| 50.0 |" in md and "70.3" not in md and "2.9 BLEU" in md
+    low = next(ln for ln in md.splitlines() if ln.startswith("| 50 examples |"))
+    assert "| 50.0 |" in low and "70.3" not in low and "2.9 BLEU" in md
+
+
+def test_a_table_of_several_data_sets_prints_each_in_its_own_columns(tmp_path):
+    webnlg = {
+        f"{m}_{t}": v
+        for m, v in (("BLEU", 50.0), ("METEOR", 0.4), ("TER", 0.5))
+        for t in ("seen", "unseen", "all")
+    }
+    runs = [
+        _run(tmp_path, "e", 0.7, size=None),
+        _run(tmp_path, "w", 0, size=None, dataset="webnlg", scores=webnlg),
+        _run(
+            tmp_path,
+            "x",
+            0,
+            size=None,
+            dataset="xsum",
+            method="finetune",
+            scores={"ROUGE-1": 40.0, "ROUGE-2": 18.0, "ROUGE-L": 33.0},
+        ),
+    ]
+    spec = {
+        "scale": "unit test",
+        "paper_source": "ACL",
+        "notes": [],
+        "runs": runs,
+        "title": "Table 2 and 3",
+    }
+    summary = tables.build(spec, str(tmp_path / "t"), results_dir=str(tmp_path))
+    assert list(dict.fromkeys(summary["dataset"])) == ["e2e", "webnlg", "xsum"]
+    md = (tmp_path / "t.md").read_text()
+    assert "## WebNLG test" in md and "| BLEU S | BLEU U | BLEU A |" in md
+    assert "50.0 (62.9; -12.9)" in md  # WebNLG BLEU seen vs PREFIX(0.1%)
+    assert "18.00 (22.27; -4.27)" in md  # XSUM R-2 vs Lewis et al.'s fine-tuned BART
+    assert (tmp_path / "t.tex").read_text().count("\\begin{tabular}") == 3
+
+
+def test_paper_rows_without_a_run_here_say_not_run_and_show_the_papers_value(tmp_path):
+    runs = [_run(tmp_path, "a", 0.70, size=None)]
+    spec = {"scale": "unit test", "paper_source": "ACL", "notes": [], "runs": runs}
+    tables.build(spec, str(tmp_path / "t"), results_dir=str(tmp_path))
+    md = (tmp_path / "t.md").read_text()
+    # our prefix run answers PREFIX(0.1%); FT-FULL, FT-TOP2, ... and Table 5 were not run
+    assert "| (GPT-2 M) | FT-TOP2 | 0 | – | not run (68.1) |" in md
+    assert "| (GPT-2 M) | INFIX-10 (Table 5) | 0 | – | not run (67.2) |" in md
+    assert "PREFIX(0.1%) |" in md and md.count("PREFIX(0.1%)") == 1  # ours, not repeated
+    assert "Shen et al." not in md  # another system's SOTA is not a row to run

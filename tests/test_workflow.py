@@ -46,30 +46,43 @@ def smoke_run(tmp_path_factory):
     return work
 
 
+EXHIBITS = [
+    f"results/tables/{t}.{ext}"
+    for t in ("e2e", "webnlg", "dart", "xsum")
+    for ext in ("md", "csv", "tex", "significance.json")
+] + [
+    f"results/figures/{f}.{ext}"
+    for f in ("lowdata", "prefix_length", "init")
+    for ext in ("png", "pdf")
+]
+
+
 @pytest.mark.slow
 def test_the_smoke_dag_builds_every_exhibit(smoke_run):
-    for f in [
-        "results/tables/e2e.md",
-        "results/tables/e2e.csv",
-        "results/tables/e2e.tex",
-        "results/tables/e2e.significance.json",
-        "results/figures/lowdata.png",
-        "results/figures/lowdata.pdf",
-    ]:
+    for f in EXHIBITS:
         assert (smoke_run / f).stat().st_size > 0, f
     table = (smoke_run / "results/tables/e2e.md").read_text()
     assert "scale: smoke" in table
     # low-data cells: the paper has a figure, not numbers -- its claim is quoted, no row copied
-    assert "Fig. 3 only" in table and "2.9 BLEU" in table and "70.3" not in table
+    low = [ln for ln in table.splitlines() if ln.startswith(("| 8 examples", "| 16 examples"))]
+    assert "Fig. 3 only" in table and "2.9 BLEU" in table and low
+    assert not any("70.3" in ln for ln in low)
+    # paper rows this configuration did not run are listed as such, never blank
+    assert "| (GPT-2 M) | FT-FULL | 0 | – | not run (68.8) |" in table
     # prefix vs fine-tuning per size, paired by subset and seed (2 subsets x 1 seed)
     assert "paired bootstrap" in table
     assert table.count("| tiny-gpt2 | 2 |") == 2
+    # each data set in its own columns, beside its own paper table
+    assert "| BLEU S | BLEU U | BLEU A |" in (smoke_run / "results/tables/webnlg.md").read_text()
+    xsum = (smoke_run / "results/tables/xsum.md").read_text()
+    assert "| R-1 | R-2 | R-L |" in xsum and "BART-L FT-FULL (Lewis et al., 2020)" in xsum
 
 
 @pytest.mark.slow
 def test_every_run_has_outputs_for_every_test_instance(smoke_run):
     runs = list((smoke_run / "results/runs").glob("*/e2e/tiny-gpt2/*/*/seed1"))
-    assert len(runs) == 8 + 4  # the low-data grid + fttop2, adapter, emb, infix once each
+    # the low-data grid + fttop2, adapter, emb, infix once each + two initialisations
+    assert len(runs) == 8 + 4 + 2
     n_test = sum(1 for _ in open(smoke_run / "results/data/e2e/test.jsonl"))
     for run in runs:
         assert len((run / "test.hyp.txt").read_text().split("\n")) - 1 == n_test
@@ -89,22 +102,26 @@ def test_a_single_exhibit_is_a_target_of_its_own(smoke_run):
         "-n",
         "results/figures/lowdata.png",
         "--forcerun",
-        "figure_lowdata",
+        "figure",
         "--configfile",
         "config/smoke.yaml",
     )
     out = res.stdout + res.stderr
-    assert "figure_lowdata" in out and "rule train" not in out and "table_e2e" not in out
+    assert "rule figure:" in out and "figure=lowdata" in out
+    assert "rule train" not in out and "rule table:" not in out
 
 
 def test_the_paper_configuration_plans_offline():
     res = snakemake(ROOT, "-n", "--quiet", "rules")
     out = res.stdout + res.stderr
     assert "train" in out and "acquire_model" in out
-    # table2 (5 methods) + Table 5 (EMB/INFIX-1/10/20) + the low-data grid
-    # (2 methods x 4 sizes x 5 subsets x 2 seeds)
+    # Table 2 (5 methods x E2E, WebNLG, DART) + Table 3 (XSUM: FT, prefix 2% and 0.1%) +
+    # Table 4 (FT and prefix x 2 topic splits) + Table 5 (EMB/INFIX-1/10/20) + the low-data
+    # grid (2 methods x 4 sizes x 5 subsets x 2 seeds) + the prefix-length figure (XSUM 5 and
+    # DART 4 lengths beyond the tables' own) + the initialisation figure (random + 8 words x
+    # 2 subsets)
     line = next(ln for ln in out.splitlines() if ln.strip().startswith("train "))
-    assert int(line.split()[-1]) == 5 + 6 + 80
+    assert int(line.split()[-1]) == 3 * 5 + 3 + 4 + 6 + 80 + 5 + 4 + 9 * 2
 
 
 def test_a_config_with_an_unknown_key_stops_before_any_job(tmp_path):
@@ -151,8 +168,8 @@ def test_exhibits_are_a_pure_function_of_the_results(smoke_run):
         "--configfile",
         "config/smoke.yaml",
         "--forcerun",
-        "table_e2e",
-        "figure_lowdata",
+        "table",
+        "figure",
     )
     for f in files:
         assert (smoke_run / f).read_bytes() == before[f], f"{f} is not reproducible byte for byte"
@@ -188,5 +205,12 @@ def test_archived_runs_are_read_not_trained_again(smoke_run, tmp_path):
 def test_the_html_report_holds_every_exhibit(smoke_run):
     snakemake(smoke_run, "--report", "report.html", "--configfile", "config/smoke.yaml")
     html = (smoke_run / "report.html").read_text(errors="replace")
-    for name in ("e2e.md", "lowdata.png", "datasets.md"):
+    for name in (
+        "e2e.md",
+        "xsum.md",
+        "lowdata.png",
+        "prefix_length.png",
+        "init.png",
+        "datasets.md",
+    ):
         assert name in html, name

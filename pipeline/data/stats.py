@@ -40,8 +40,9 @@ def dataset_row(data_dir: Path, tok, max_source_tokens: int) -> dict:
     src = token_lengths(tok, [r["source"] for r in train], max_source_tokens or None)
     tgt = token_lengths(tok, [r["target"] for r in train])
     paper = PAPER_TABLE1.get(meta["dataset"], ("–", float("nan"), float("nan")))
+    split = meta.get("topic_split")
     return {
-        "dataset": meta["dataset"],
+        "dataset": meta["dataset"] + (f" ({split})" if split else ""),
         "train_pool": meta["train_pool"],
         "train_examples": len(train),
         "test_instances": len(test),

@@ -1,73 +1,139 @@
-"""The low-data figure (paper Fig. 3): each E2E metric vs training size, prefix vs
-fine-tuning, mean ± sd over subsets × seeds, saved as PNG and PDF.
+"""The paper's figures from run results, mean ± sd over subsets × seeds, as PNG and PDF.
+
+- ``lowdata`` (Fig. 3): each metric vs training size, one line per method, a row per data set
+  (E2E, XSUM).
+- ``prefix_length`` (Fig. 4): each metric vs prefix length L, a row per data set (XSUM, DART).
+- ``init`` (Fig. 5): each metric per initialisation (random, or the phrase the prefix was
+  initialised from), E2E at a low-data size.
+
+The paper's claims for the figure are printed beneath it (the paper gives no numbers).
 
 Usage: python -m pipeline.report.figures --spec JSON --out-prefix results/figures/lowdata
+       (the spec's ``kind`` picks the figure; lowdata by default)
 """
 
 from __future__ import annotations
+
+import textwrap
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from pipeline.io import atomic_path  # noqa: E402
-from pipeline.report.cli import exhibit_main
-from pipeline.report.collect import METRICS, collect  # noqa: E402
+from pipeline.report.cli import exhibit_main  # noqa: E402
+from pipeline.report.collect import COLUMNS, collect  # noqa: E402
+from pipeline.report.paper import paper_numbers  # noqa: E402
 
-LABELS = {
-    "BLEU": "BLEU",
-    "NIST": "NIST",
-    "METEOR": "METEOR",
+# the metrics each figure plots per data set (the paper's panels)
+PANELS = {
+    "e2e": ("BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr"),
+    "xsum": ("ROUGE-1", "ROUGE-2", "ROUGE-L"),
+    "dart": ("BLEU", "TER"),
+    "webnlg": ("BLEU_all", "TER_all"),
+}
+TITLES = {
     "ROUGE_L": "ROUGE-L",
-    "CIDEr": "CIDEr",
+    "METEOR": "METEOR",
+    "BLEU_all": "BLEU (all)",
+    "TER_all": "TER (all)",
+}
+CLAIMS = {
+    "lowdata": "lowdata_figure",
+    "prefix_length": "prefix_length_figure",
+    "init": "init_figure",
 }
 
 
-def lowdata_points(df):
-    """{method: DataFrame[size, metric_mean, metric_sd, n]} over low-data runs."""
-    low = df[df["size"].notna()]
-    out = {}
-    for method, g in low.groupby("method", sort=True):
-        agg = g.groupby("size")[list(METRICS)].agg(["mean", "std", "count"])
-        out[method] = agg
-    return out
+def init_label(words) -> str:
+    return "random" if not isinstance(words, str) or not words else repr(words)
 
 
-def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
-    df = collect(spec["runs"], results_dir)
-    points = lowdata_points(df)
-    fig, axes = plt.subplots(1, len(METRICS), figsize=(3.2 * len(METRICS), 3.0))
-    for ax, m in zip(axes, METRICS):
-        for method, agg in points.items():
-            sizes = agg.index.to_numpy()
-            ax.errorbar(
-                sizes,
-                agg[(m, "mean")],
-                yerr=agg[(m, "std")].fillna(0),
-                marker="o",
-                capsize=3,
-                label=method,
-            )
-        ax.set_xscale("log")
-        ax.set_xticks(sorted(df["size"].dropna().unique()))
-        ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
-        ax.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
-        ax.set_xlabel("training examples")
-        ax.set_title(LABELS[m])
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
-    n = int(df.groupby(["method", "size"]).size().min()) if len(df) else 0
-    fig.suptitle(
-        f"E2E low-data (scale: {spec['scale']}; mean ± sd, n ≥ {n} per point)", fontsize=10
-    )
-    fig.tight_layout()
+def points(df: pd.DataFrame, x: str, metrics, by: str | None) -> dict:
+    """{line label: DataFrame indexed by x with (metric, mean|std|count) columns}."""
+    groups = df.groupby(by, sort=True) if by else [("", df)]
+    return {
+        label: g.groupby(x, observed=True)[list(metrics)].agg(["mean", "std", "count"])
+        for label, g in groups
+    }
+
+
+def _save(fig, out_prefix: str) -> None:
     for ext in ("png", "pdf"):
         with atomic_path(f"{out_prefix}.{ext}") as tmp:
             # no creation date or software version: the same results give the same bytes
             meta = {"CreationDate": None} if ext == "pdf" else {"Software": None}
             fig.savefig(tmp, format=ext, dpi=150, metadata=meta)
     plt.close(fig)
+
+
+def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
+    kind = spec.get("kind", "lowdata")
+    df = collect(spec["runs"], results_dir)
+    if kind == "lowdata":
+        df, x, by = df[df["size"].notna()], "size", "method"
+    elif kind == "prefix_length":  # prefix-tuning runs only: the others have no L
+        df, x, by = df[df["type"] == "prefix"], "prefix_length", None
+    elif kind == "init":
+        df = df[df["type"] == "prefix"]
+        labels = [init_label(w) for w in df.get("init_words", [None] * len(df))]
+        order = sorted(set(labels), key=lambda w: (w != "random", w))  # random first
+        df = df.assign(init=pd.Categorical(labels, categories=order, ordered=True))
+        x, by = "init", None
+    else:
+        raise ValueError(f"unknown figure kind {kind!r} ({', '.join(CLAIMS)})")
+    if "release" not in df:
+        df = df.assign(release=df["dataset"])
+    release = dict(zip(df["dataset"], df["release"]))
+    datasets = sorted(release, key=lambda d: (list(COLUMNS).index(release[d]), d))
+    width = max((len(PANELS[release[d]]) for d in datasets), default=1)
+    fig, axes = plt.subplots(
+        max(len(datasets), 1),
+        width,
+        figsize=(3.2 * width, 3.0 * max(len(datasets), 1) + 0.8),
+        squeeze=False,
+    )
+    for row, dataset in enumerate(datasets):
+        part, panels = df[df["dataset"] == dataset], PANELS[release[dataset]]
+        lines = points(part, x, panels, by)
+        for ax, m in zip(axes[row], panels):
+            for label, agg in lines.items():
+                xs = list(agg.index)
+                ax.errorbar(
+                    range(len(xs)) if kind == "init" else xs,
+                    agg[(m, "mean")],
+                    yerr=agg[(m, "std")].fillna(0),
+                    marker="o",
+                    capsize=3,
+                    linestyle="none" if kind == "init" else "-",
+                    label=label or None,
+                )
+            if kind == "init":
+                ax.set_xticks(range(len(xs)), xs, rotation=45, ha="right", fontsize=7)
+            else:
+                ax.set_xscale("log" if kind == "lowdata" else "linear")
+                ax.set_xticks(sorted(part[x].dropna().unique()))
+                ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+                ax.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
+                ax.set_xlabel("training examples" if kind == "lowdata" else "prefix length L")
+            ax.set_title(f"{dataset}: {TITLES.get(m, m)}", fontsize=9)
+            ax.grid(alpha=0.3)
+        for ax in axes[row][len(panels) :]:
+            ax.axis("off")
+        if by:
+            axes[row][0].legend(fontsize=8)
+    n = int(df.groupby(["dataset", x] + ([by] if by else [])).size().min()) if len(df) else 0
+    claims = paper_numbers()[CLAIMS[kind]]["claims"]
+    fig.suptitle(f"{kind} (scale: {spec['scale']}; mean ± sd, n ≥ {n} per point)", fontsize=10)
+    fig.text(
+        0.01, 0.005,
+        textwrap.fill("Paper: " + "; ".join(claims), 40 * width),
+        fontsize=7, va="bottom",
+    )  # fmt: skip
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    _save(fig, out_prefix)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,15 @@ from pathlib import Path
 import yaml
 
 PAPER_NUMBERS = Path(__file__).with_name("paper_numbers.yaml")
-PAPER_MODEL = {"gpt2-medium": "GPT-2 M", "gpt2-large": "GPT-2 L"}
+PAPER_MODEL = {"gpt2-medium": "GPT-2 M", "gpt2-large": "GPT-2 L", "bart-large": "BART-L"}
+# the model a data set's paper table compares to when ours is not one the paper ran
+DEFAULT_MODEL = {"e2e": "GPT-2 M", "webnlg": "GPT-2 M", "dart": "GPT-2 M", "xsum": "BART-L"}
+TABLE = {
+    "e2e": "e2e_table2",
+    "webnlg": "webnlg_table2",
+    "dart": "dart_table2",
+    "xsum": "xsum_table3",
+}
 PAPER_ROW = {
     ("GPT-2 M", "prefix"): "PREFIX(0.1%)",
     ("GPT-2 L", "prefix"): "PREFIX",
@@ -19,9 +27,14 @@ PAPER_ROW = {
     ("GPT-2 M", "fttop2"): "FT-TOP2",
     ("GPT-2 M", "adapter"): "ADAPTER(3%)",
     ("GPT-2 M", "adapter-small"): "ADAPTER(0.1%)",
+    ("BART-L", "prefix"): "PREFIX(2%)",
+    ("BART-L", "prefix-small"): "PREFIX(0.1%)",
+    ("BART-L", "finetune"): "FT-FULL (Lewis et al., 2020)",
 }
-# column labels as the paper prints them
-LABELS = {"BLEU": "BLEU", "NIST": "NIST", "METEOR": "MET", "ROUGE_L": "R-L", "CIDEr": "CIDEr"}
+# Table 4 (XSUM topic splits) has one prefix row and the fine-tuning row
+EXTRAPOLATION_ROW = {"prefix": "PREFIX", "finetune": "FT-FULL"}
+# XSUM's PREFIX(2%) is L = 100; PREFIX(0.1%) a short prefix (L ~ 5, paper.md §1.6)
+XSUM_SMALL_PREFIX = 50
 
 
 def paper_numbers() -> dict:
@@ -39,21 +52,57 @@ def paper_method(hparams: dict) -> str:
     return hparams["type"]
 
 
-def paper_row(model: str, method: str) -> tuple[str, str, dict]:
-    """(paper model, paper row, numbers). Models the paper did not run, and methods it ran
-    on GPT-2 medium only, compare to the GPT-2 medium row."""
-    pm = PAPER_MODEL.get(model, "GPT-2 M")
-    ablation = method.upper()
-    if method.split("-")[0] in ("emb", "infix"):
+def _absent(label: str, pm: str, dataset: str) -> tuple[str, str, dict]:
+    from pipeline.report.collect import COLUMNS
+
+    return pm, f"{label} (not in the paper)", {m: float("nan") for m in COLUMNS[dataset]}
+
+
+def paper_row(
+    model: str,
+    method: str,
+    dataset: str = "e2e",
+    prefix_length: int | None = None,
+    topic_split: str | None = None,
+) -> tuple[str, str, dict]:
+    """(paper model, paper row, numbers) for our ``method`` (``paper_method``'s name) on
+    ``dataset`` (a release; XSUM with a ``topic_split`` compares to Table 4). Models the paper
+    did not run, and methods it ran on one model only, compare to the data set's main model
+    (GPT-2 M; BART-L for XSUM)."""
+    default = DEFAULT_MODEL[dataset]
+    pm = PAPER_MODEL.get(model, default)
+    if dataset == "xsum" and topic_split:
+        if method not in EXTRAPOLATION_ROW:
+            return _absent(method, "BART-L", dataset)
+        row = EXTRAPOLATION_ROW[method]
+        numbers = paper_numbers()["xsum_table4"]["rows"]["BART-L"][row]["acl"][topic_split]
+        return "BART-L", f"{row} (Table 4, {topic_split})", numbers
+    if method.split("-")[0] in ("emb", "infix"):  # Table 5: E2E, GPT-2 M only
         rows = paper_numbers()["e2e_table5"]["rows"]["GPT-2 M"]
-        if ablation not in rows:
-            return (
-                "GPT-2 M",
-                f"{ablation} (not in the paper)",
-                {m: float("nan") for m in ("BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr")},
-            )
-        return "GPT-2 M", f"{ablation} (Table 5)", rows[ablation]["acl"]
-    if (pm, method) not in PAPER_ROW:
-        pm = "GPT-2 M"
-    row = PAPER_ROW[(pm, method)]
-    return pm, row, paper_numbers()["e2e_table2"]["rows"][pm][row]["acl"]
+        if dataset != "e2e" or method.upper() not in rows:
+            return _absent(method.upper(), "GPT-2 M", dataset)
+        return "GPT-2 M", f"{method.upper()} (Table 5)", rows[method.upper()]["acl"]
+    if dataset == "xsum" and method == "prefix" and (prefix_length or 0) < XSUM_SMALL_PREFIX:
+        method = "prefix-small"
+    rows = paper_numbers()[TABLE[dataset]]["rows"]
+    if (pm, method) not in PAPER_ROW or PAPER_ROW[(pm, method)] not in rows.get(pm, {}):
+        pm = default
+    row = PAPER_ROW.get((pm, method))
+    if row is None or row not in rows.get(pm, {}):
+        return _absent(method, pm, dataset)
+    return pm, row, rows[pm][row]["acl"]
+
+
+def paper_rows(dataset: str, topic_split: str | None = None) -> list[tuple[str, str, dict]]:
+    """Every (paper model, row, numbers) of the data set's tables, labelled as ``paper_row``
+    labels them (other systems' SOTA rows left out: they are not methods one runs here)."""
+    if dataset == "xsum" and topic_split:
+        return [paper_row("bart-large", m, dataset, None, topic_split) for m in EXTRAPOLATION_ROW]
+    tables = [(TABLE[dataset], "")] + ([("e2e_table5", " (Table 5)")] if dataset == "e2e" else [])
+    return [
+        (pm, f"{row}{suffix}", entry["acl"])
+        for key, suffix in tables
+        for pm, rows in paper_numbers()[key]["rows"].items()
+        if pm != "SOTA"
+        for row, entry in rows.items()
+    ]

@@ -53,6 +53,11 @@ def dataset_cfg(dataset):
     return config["datasets"][dataset]
 
 
+def release_of(dataset):
+    """The release a data set is prepared from (its name, or its `release:`)."""
+    return dataset_cfg(dataset)["release"]
+
+
 def decoding_of(dataset):
     """The top-level decoding settings with the data set's own overrides (XSUM's beam 6...)."""
     return {**config["decoding"], **dataset_cfg(dataset).get("decoding", {})}
@@ -116,13 +121,19 @@ def exhibit_spec(exhibit):
             )
             break
     models = sorted({r.model for r in runs})
-    notes.append(
-        f"model(s): {', '.join(models)}; E2E metric protocol: {config['evaluation']['e2e_protocol']}"
+    protocol = (
+        f"; E2E metric protocol: {config['evaluation']['e2e_protocol']}"
+        if any(r.dataset == "e2e" for r in runs)
+        else ""
     )
+    notes.append(f"model(s): {', '.join(models)}{protocol}")
+    title, source, kind = EXHIBITS[exhibit][1:]
     return as_json(
         {
             "scale": config["scale"],
-            "paper_source": "ACL 2021 Table 2",
+            "title": title,
+            "paper_source": source,
+            "kind": kind,
             "notes": notes,
             "tests": {
                 d: f"results/data/{d}/test.jsonl"
@@ -133,6 +144,8 @@ def exhibit_spec(exhibit):
                     "path": r.path,
                     "dir": run_dir(r),
                     "dataset": r.dataset,
+                    "release": release_of(r.dataset),
+                    "topic_split": dataset_cfg(r.dataset)["topic_split"],
                     "experiment": r.experiment,
                     "model": r.model,
                     "method": r.method,
@@ -140,6 +153,8 @@ def exhibit_spec(exhibit):
                     "regime": r.regime,
                     "size": r.size,
                     "seed": r.seed,
+                    "prefix_length": r.hparams.get("prefix_length"),
+                    "init_words": r.hparams.get("init_words"),
                 }
                 for r in runs
             ],
@@ -161,15 +176,47 @@ def exhibit_inputs(exhibit):
     return files + hyps + tests
 
 
-EXHIBIT_FILES = {
-    "e2e_table": [
-        "results/tables/e2e.md",
-        "results/tables/e2e.csv",
-        "results/tables/e2e.tex",
-        "results/tables/e2e.significance.json",
-    ],
-    "lowdata_figure": ["results/figures/lowdata.png", "results/figures/lowdata.pdf"],
+# exhibit -> (output stem, title, paper source, figure kind or None for a table)
+EXHIBITS = {
+    "e2e_table": (
+        "e2e",
+        "E2E test (Table 2, Table 5)",
+        "ACL 2021 Tables 2 and 5",
+        None,
+    ),
+    "webnlg_table": ("webnlg", "WebNLG test (Table 2)", "ACL 2021 Table 2", None),
+    "dart_table": ("dart", "DART test (Table 2)", "ACL 2021 Table 2", None),
+    "xsum_table": ("xsum", "XSUM test (Table 3)", "ACL 2021 Table 3", None),
+    "extrapolation_table": (
+        "extrapolation",
+        "Extrapolation (Table 4: XSUM topic splits; WebNLG unseen categories)",
+        "ACL 2021 Tables 4 and 2",
+        None,
+    ),
+    "lowdata_figure": ("lowdata", "low-data", "ACL Fig. 3", "lowdata"),
+    "prefix_length_figure": (
+        "prefix_length",
+        "prefix length",
+        "ACL Fig. 4",
+        "prefix_length",
+    ),
+    "init_figure": ("init", "initialisation", "ACL Fig. 5", "init"),
 }
+TABLE_EXT = ("md", "csv", "tex", "significance.json")
+TABLE_STEMS = "|".join(v[0] for v in EXHIBITS.values() if not v[3])
+FIGURE_STEMS = "|".join(v[0] for v in EXHIBITS.values() if v[3])
+FIGURE_EXT = ("png", "pdf")
+
+
+def exhibit_of(stem):
+    return next(e for e, v in EXHIBITS.items() if v[0] == stem)
+
+
+def exhibit_files(exhibit):
+    stem, _, _, kind = EXHIBITS[exhibit]
+    if kind:
+        return [f"results/figures/{stem}.{ext}" for ext in FIGURE_EXT]
+    return [f"results/tables/{stem}.{ext}" for ext in TABLE_EXT]
 
 
 # the tokenizer the data-set table counts in: the first experiment's model
@@ -187,7 +234,7 @@ def all_targets():
     ]
     if config["datasets"]:
         targets += ["results/tables/datasets.md"]
-    for exhibit, files in EXHIBIT_FILES.items():
+    for exhibit in EXHIBITS:
         if exhibit_runs(exhibit):
-            targets += files
+            targets += exhibit_files(exhibit)
     return targets

@@ -9,9 +9,10 @@ rule download:
     conda:
         "../../envs/pipeline.yaml"
     params:
+        release=lambda w: release_of(w.dataset),
         files=lambda w: " ".join(
             raw_files(
-                w.dataset,
+                release_of(w.dataset),
                 dataset_cfg(w.dataset)["train_pool"],
                 dataset_cfg(w.dataset)["topic_split"],
             )
@@ -21,7 +22,7 @@ rule download:
         ),
         verify="" if config["data"]["verify_canonical"] else "--no-verify-canonical",
     shell:
-        "python -m pipeline.data.download --dataset {wildcards.dataset} --files {params.files}"
+        "python -m pipeline.data.download --dataset {params.release} --files {params.files}"
         " --out-dir resources/{wildcards.dataset} --manifest {output.manifest}"
         " {params.mirror} {params.verify} > {log} 2>&1"
 
@@ -39,6 +40,7 @@ rule prepare:
     conda:
         "../../envs/pipeline.yaml"
     params:
+        release=lambda w: release_of(w.dataset),
         pool=lambda w: dataset_cfg(w.dataset)["train_pool"],
         subset=lambda w: " ".join(
             f"--test-{k} {v}"
@@ -50,7 +52,7 @@ rule prepare:
             else ""
         ),
     shell:
-        "python -m pipeline.data.prepare --dataset {wildcards.dataset}"
+        "python -m pipeline.data.prepare --dataset {params.release}"
         " --raw-dir resources/{wildcards.dataset} --out-dir results/data/{wildcards.dataset}"
         " --train-pool {params.pool} {params.subset} {params.topics} > {log} 2>&1"
 

