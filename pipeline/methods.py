@@ -54,7 +54,7 @@ def build(hp: dict, lm, tok=None):
     """
     mtype = hp["type"]
     if lm.config.is_encoder_decoder:
-        return _build_seq2seq(hp, lm)
+        return _build_seq2seq(hp, lm, tok)
     if mtype == "prefix":
         enc = PrefixEncoder(lm.config, hp["prefix_length"], hp.get("mid_dim", 512))
         system = PrefixLM(lm, enc)
@@ -78,23 +78,20 @@ def build(hp: dict, lm, tok=None):
     raise ValueError(f"unknown method type {mtype!r} (known: {', '.join(METHOD_TYPES)})")
 
 
-def _build_seq2seq(hp: dict, lm):
+def _build_seq2seq(hp: dict, lm, tok):
     mtype = hp["type"]
     if mtype not in SEQ2SEQ_TYPES:
         raise ValueError(
             f"method type {mtype!r} is implemented for decoder-only LMs only; an encoder-decoder "
             f"({type(lm).__name__}) takes {' or '.join(SEQ2SEQ_TYPES)} (the paper's XSUM methods)"
         )
-    if hp.get("init_words"):
-        raise ValueError(
-            "init_words is decoder-only: the released BART code never wired up the word "
-            "initialisation (paper.md §1.3, issue #18)"
-        )
     if mtype == "finetune":
         for p in lm.parameters():
             p.requires_grad_(True)
         return lm
     prefix = ThreeStreamPrefix(lm.config, hp["prefix_length"], hp.get("mid_dim", 800))
+    if hp.get("init_words"):  # "summarize" -> L = 1 for XSUM's low-data runs (paper.md §3.5)
+        init_from_words(prefix, lm, tok, hp["init_words"])
     return Seq2SeqPrefixLM(lm, prefix, hp.get("lm_dropout", True))
 
 

@@ -21,6 +21,7 @@ from pipeline.models.seq2seq_prefix import (
     seq2seq_prefix_width,
     split_streams,
 )
+from pipeline.models.variants import phrase_past
 from pipeline.textformat import IGNORE, seq2seq_source_ids
 from pipeline.train import collate, encode, forward_loss
 
@@ -202,5 +203,31 @@ def test_decoder_only_methods_say_they_are_decoder_only(bart):
     lm, _ = bart
     with pytest.raises(ValueError, match="decoder-only"):
         methods.build({"type": "fttop2"}, lm)
-    with pytest.raises(ValueError, match="init_words"):
-        methods.build({"type": "prefix", "prefix_length": 2, "init_words": "summarize"}, lm)
+
+
+@torch.no_grad()
+def test_a_phrases_activations_fill_each_stream_with_its_own_keys_and_values(bart):
+    lm, tok = bart
+    lm.eval()
+    ids = torch.tensor([tok(" sum", add_special_tokens=False)["input_ids"]])  # 4 byte tokens
+    past = phrase_past(lm, tok, "sum")
+    assert past.shape == (4, seq2seq_prefix_width(lm.config))
+    kv = split_streams(past.unsqueeze(0), lm.config)
+    out = lm(input_ids=ids, decoder_input_ids=ids, use_cache=True)
+    layer = lm.get_encoder().layers[1].self_attn
+    hidden = lm.get_encoder()(ids, output_hidden_states=True).hidden_states[1]  # layer 1's input
+    want_key = layer.k_proj(hidden).view(1, 4, 4, 8).transpose(1, 2)
+    torch.testing.assert_close(kv["encoder"][1][0], want_key)
+    torch.testing.assert_close(kv["self"][0][1], out.cache.self_attention_cache.layers[0].values)
+    torch.testing.assert_close(kv["cross"][1][0], out.cache.cross_attention_cache.layers[1].keys)
+
+
+def test_word_initialisation_regresses_every_stream_onto_the_phrase(bart):
+    lm, tok = bart
+    system = methods.build(
+        {"type": "prefix", "prefix_length": 4, "mid_dim": 16, "init_words": "sum"}, lm, tok
+    )
+    target = phrase_past(lm, tok, "sum")
+    before = torch.nn.functional.mse_loss(ThreeStreamPrefix(lm.config, 4, 16)(), target)
+    after = torch.nn.functional.mse_loss(system.prefix(), target)
+    assert after < 0.5 * before

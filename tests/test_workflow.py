@@ -117,11 +117,11 @@ def test_the_paper_configuration_plans_offline():
     assert "train" in out and "acquire_model" in out
     # Table 2 (5 methods x E2E, WebNLG, DART) + Table 3 (XSUM: FT, prefix 2% and 0.1%) +
     # Table 4 (FT and prefix x 2 topic splits) + Table 5 (EMB/INFIX-1/10/20) + the low-data
-    # grid (2 methods x 4 sizes x 5 subsets x 2 seeds) + the prefix-length figure (XSUM 5 and
-    # DART 4 lengths beyond the tables' own) + the initialisation figure (random + 8 words x
-    # 2 subsets)
+    # grids of E2E and XSUM (2 methods x 4 sizes x 5 subsets x 2 seeds each) + the
+    # prefix-length figure (XSUM 5 and DART 4 lengths beyond the tables' own) + the
+    # initialisation figure (random + 8 words x 2 subsets)
     line = next(ln for ln in out.splitlines() if ln.strip().startswith("train "))
-    assert int(line.split()[-1]) == 3 * 5 + 3 + 4 + 6 + 80 + 5 + 4 + 9 * 2
+    assert int(line.split()[-1]) == 3 * 5 + 3 + 4 + 6 + 2 * 80 + 5 + 4 + 9 * 2
 
 
 def test_a_config_with_an_unknown_key_stops_before_any_job(tmp_path):

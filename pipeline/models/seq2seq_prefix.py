@@ -88,6 +88,45 @@ class ThreeStreamPrefix(nn.Module):
         return torch.cat([self.streams[s].materialize() for s in STREAMS], dim=-1)
 
 
+@torch.no_grad()
+def seq2seq_phrase_past(lm, ids: torch.Tensor) -> torch.Tensor:
+    """The frozen encoder-decoder's activations of a phrase as a three-stream prefix
+    [L, W_total]: its keys/values in encoder self-attention (the phrase as the source), in
+    decoder self-attention (the phrase as the decoder's input) and in cross-attention (the
+    encoder's states of the phrase, projected by each decoder layer). ``ids``: [1, L]."""
+    captured: dict[tuple[int, str], torch.Tensor] = {}
+    hooks = [
+        getattr(layer.self_attn, proj).register_forward_hook(
+            lambda _m, _i, out, key=(j, proj): captured.__setitem__(key, out)
+        )
+        for j, layer in enumerate(lm.get_encoder().layers)
+        for proj in ("k_proj", "v_proj")
+    ]
+    try:
+        out = lm(input_ids=ids, decoder_input_ids=ids, use_cache=True)
+    finally:
+        for h in hooks:
+            h.remove()
+    geometry = stream_geometry(lm.config)
+    _, heads, head_dim = geometry["encoder"]
+    encoder = [
+        captured[(j, p)].view(1, -1, heads, head_dim).transpose(1, 2)  # [1, H, L, D]
+        for j in range(geometry["encoder"][0])
+        for p in ("k_proj", "v_proj")
+    ]
+    caches = {"self": out.cache.self_attention_cache, "cross": out.cache.cross_attention_cache}
+    per_stream = {"encoder": encoder}
+    for stream, cache in caches.items():
+        per_stream[stream] = [
+            t for layer in cache.layers[: geometry[stream][0]] for t in (layer.keys, layer.values)
+        ]
+    flat = []
+    for stream in STREAMS:
+        kv = torch.cat(per_stream[stream])  # [2l, H, L, D], key/value per layer as split_streams
+        flat.append(kv.permute(2, 0, 1, 3).reshape(kv.shape[2], -1))
+    return torch.cat(flat, dim=-1)
+
+
 # --- the attention hook ---------------------------------------------------------------------
 
 

@@ -5,8 +5,10 @@
   every layer (positions 0..L-1), and those keys/values are the prefix. It upper-bounds
   discrete prompt search.
 - ``init_from_words``: regress a reparametrised prefix onto the frozen LM's keys/values of a
-  real phrase ("table-to-text:" -> L=6 for GPT-2), updating only the MLP (Adam, lr 1e-4,
-  500 steps, MSE), then train as usual.
+  real phrase ("table-to-text:" -> L=6 for GPT-2; "summarize" -> L=1 for BART, each of the
+  three streams onto its own activations), updating only the MLP (Adam, lr 1e-4, 500 steps,
+  MSE), then train as usual. The released BART code never wired this up (paper.md §1.3);
+  here it is the paper's description, for both model families.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import torch
 from torch import nn
 
 from pipeline.models.prefix import PrefixEncoder, kv_geometry
+from pipeline.models.seq2seq_prefix import STREAMS, seq2seq_phrase_past, stream_widths
 
 
 def cache_to_past(cache, config) -> torch.Tensor:
@@ -52,8 +55,11 @@ class EmbeddingPrefix(nn.Module):
 
 @torch.no_grad()
 def phrase_past(lm, tok, phrase: str) -> torch.Tensor:
-    """The frozen LM's keys/values of `` phrase`` (leading space, as the paper's code)."""
+    """The frozen LM's keys/values of `` phrase`` (leading space, as the paper's code):
+    [L, W], three streams side by side for an encoder-decoder."""
     ids = torch.tensor([tok(" " + phrase, add_special_tokens=False)["input_ids"]])
+    if lm.config.is_encoder_decoder:
+        return seq2seq_phrase_past(lm, ids)
     return cache_to_past(lm(ids, use_cache=True).cache, lm.config)
 
 
@@ -61,16 +67,26 @@ def phrase_length(tok, phrase: str) -> int:
     return len(tok(" " + phrase, add_special_tokens=False)["input_ids"])
 
 
-def init_from_words(
-    encoder: PrefixEncoder, lm, tok, phrase: str, steps: int = 500, lr: float = 1e-4
-) -> list[float]:
-    """Fit the encoder's MLP so its prefix equals the LM's activations of ``phrase``."""
+def init_from_words(prefix, lm, tok, phrase: str, steps: int = 500, lr: float = 1e-4) -> list:
+    """Fit the prefix's MLP(s) so that the prefix equals the LM's activations of ``phrase``
+    (a ``PrefixEncoder``, or each stream of a ``ThreeStreamPrefix`` onto its own slice)."""
     target = phrase_past(lm, tok, phrase)
-    if target.shape[0] != encoder.prefix_length:
+    if target.shape[0] != prefix.prefix_length:
         raise ValueError(
             f"init phrase {phrase!r} has {target.shape[0]} tokens but prefix_length is "
-            f"{encoder.prefix_length}"
+            f"{prefix.prefix_length}"
         )
+    if not hasattr(prefix, "streams"):
+        return fit_mlp(prefix, target, steps, lr)
+    losses, start = [], 0
+    for stream, width in zip(STREAMS, (stream_widths(lm.config)[s] for s in STREAMS)):
+        losses.append(fit_mlp(prefix.streams[stream], target[:, start : start + width], steps, lr))
+        start += width
+    return losses
+
+
+def fit_mlp(encoder: PrefixEncoder, target: torch.Tensor, steps: int, lr: float) -> list[float]:
+    """MSE regression of the encoder's MLP output onto ``target`` [L, W]."""
     opt = torch.optim.Adam(encoder.mlp.parameters(), lr=lr)
     # P' stays as initialised (the paper's code updates only the MLP); detaching it also keeps
     # a stale gradient off P' for the training that follows.
