@@ -53,6 +53,7 @@ def paper_method(hparams: dict) -> str:
 
 
 def _absent(label: str, pm: str, dataset: str) -> tuple[str, str, dict]:
+    # imported here: collect needs pandas, which the workflow must not load to plan the DAG
     from pipeline.report.collect import COLUMNS
 
     return pm, f"{label} (not in the paper)", {m: float("nan") for m in COLUMNS[dataset]}
