@@ -53,13 +53,21 @@ def build(hp: dict, lm, tok=None):
     phrase; it needs the tokenizer.
     """
     mtype = hp["type"]
-    if lm.config.is_encoder_decoder:
-        return _build_seq2seq(hp, lm, tok)
+    seq2seq = lm.config.is_encoder_decoder
+    if seq2seq and mtype not in SEQ2SEQ_TYPES:
+        raise ValueError(
+            f"method type {mtype!r} is implemented for decoder-only LMs only; an encoder-decoder "
+            f"({type(lm).__name__}) takes {' or '.join(SEQ2SEQ_TYPES)} (the paper's XSUM methods)"
+        )
     if mtype == "prefix":
-        enc = PrefixEncoder(lm.config, hp["prefix_length"], hp.get("mid_dim", 512))
-        system = PrefixLM(lm, enc)
-        if hp.get("init_words"):
-            init_from_words(enc, lm, tok, hp["init_words"])
+        if seq2seq:  # three streams, MLP width 800 by default (the paper's XSUM setting)
+            prefix = ThreeStreamPrefix(lm.config, hp["prefix_length"], hp.get("mid_dim", 800))
+            system = Seq2SeqPrefixLM(lm, prefix, hp.get("lm_dropout", True))
+        else:
+            prefix = PrefixEncoder(lm.config, hp["prefix_length"], hp.get("mid_dim", 512))
+            system = PrefixLM(lm, prefix)
+        if hp.get("init_words"):  # "table-to-text:" (L = 6) / "summarize" (L = 1), §3.5
+            init_from_words(prefix, lm, tok, hp["init_words"])
         return system
     if mtype == "infix":
         enc = PrefixEncoder(lm.config, hp["prefix_length"], hp.get("mid_dim", 512))
@@ -76,23 +84,6 @@ def build(hp: dict, lm, tok=None):
         add_adapters(lm, adapter_bottleneck(hp, lm))
         return lm
     raise ValueError(f"unknown method type {mtype!r} (known: {', '.join(METHOD_TYPES)})")
-
-
-def _build_seq2seq(hp: dict, lm, tok):
-    mtype = hp["type"]
-    if mtype not in SEQ2SEQ_TYPES:
-        raise ValueError(
-            f"method type {mtype!r} is implemented for decoder-only LMs only; an encoder-decoder "
-            f"({type(lm).__name__}) takes {' or '.join(SEQ2SEQ_TYPES)} (the paper's XSUM methods)"
-        )
-    if mtype == "finetune":
-        for p in lm.parameters():
-            p.requires_grad_(True)
-        return lm
-    prefix = ThreeStreamPrefix(lm.config, hp["prefix_length"], hp.get("mid_dim", 800))
-    if hp.get("init_words"):  # "summarize" -> L = 1 for XSUM's low-data runs (paper.md §3.5)
-        init_from_words(prefix, lm, tok, hp["init_words"])
-    return Seq2SeqPrefixLM(lm, prefix, hp.get("lm_dropout", True))
 
 
 def _trainable_module(hp: dict, system):

@@ -101,9 +101,14 @@ def _token_nll(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     ).view(labels.shape)
 
 
+def _next_token_nll(logits: torch.Tensor, labels: torch.Tensor) -> tuple:
+    """A decoder-only LM's NLL: position t predicts label t+1. (nll, labels) [B, T-1]."""
+    return _token_nll(logits[:, :-1], labels[:, 1:]), labels[:, 1:]
+
+
 def lm_loss(logits: torch.Tensor, labels: torch.Tensor, reduction: str) -> torch.Tensor:
     """Next-token NLL over labelled positions of a decoder-only LM. logits [B, T, V]."""
-    return reduce_loss(_token_nll(logits[:, :-1], labels[:, 1:]), labels[:, 1:], reduction)
+    return reduce_loss(*_next_token_nll(logits, labels), reduction)
 
 
 def token_nll(system, batch) -> tuple[torch.Tensor, torch.Tensor]:
@@ -117,8 +122,7 @@ def token_nll(system, batch) -> tuple[torch.Tensor, torch.Tensor]:
         )
         return _token_nll(out.logits, batch["labels"]), batch["labels"]
     out = system(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
-    labels = batch["labels"][:, 1:]
-    return _token_nll(out.logits[:, :-1], labels), labels
+    return _next_token_nll(out.logits, batch["labels"])
 
 
 def forward_loss(system, batch, reduction: str) -> torch.Tensor:

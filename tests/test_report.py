@@ -9,11 +9,30 @@ from pipeline.report import tables
 from pipeline.report.paper import paper_method, paper_numbers, paper_row
 from tests.conftest import needs_shared
 
+E2E = ("BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr")
+
+
+def _paper_md(start: str, end: str, within: str = "") -> list[str]:
+    """Lines of the specification from ``start`` (its first occurrence after ``within``) to
+    the next ``end``."""
+    spec = needs_shared("docs", "paper.md").read_text()
+    begin = spec.index(start, spec.index(within))
+    return spec[begin : spec.index(end, begin + len(start))].splitlines()
+
+
+def _row_cells(lines: list[str], label: str, n: int) -> list[str]:
+    """The first ``n`` cells after the label of the table row that starts with it."""
+    line = next(ln for ln in lines if ln.startswith(f"| {label} |"))
+    return line.split("|")[2 : 2 + n]
+
+
+def _numbers(cell: str) -> list[float]:
+    """``64.7 / 26.7 / 45.7 {64.2 / 27.7 / 46.5}`` -> the ACL numbers (arXiv v1 dropped)."""
+    return [float(x) for x in re.sub(r"\{.*?\}", "", cell).split("/")]
+
 
 def test_paper_e2e_numbers_match_the_specification():
-    spec = needs_shared("docs", "paper.md").read_text()
-    table2 = spec[spec.index("### 4.1") :]
-    e2e = table2[: table2.index("**WebNLG**")]
+    e2e = _paper_md("### 4.1", "**WebNLG**")
     rows = paper_numbers()["e2e_table2"]["rows"]
     checked = 0
     for label, model, row in [
@@ -23,38 +42,23 @@ def test_paper_e2e_numbers_match_the_specification():
         ("PREFIX(0.1%)", "GPT-2 M", "PREFIX(0.1%)"),
         ("**GPT-2 L** FT-FULL", "GPT-2 L", "FT-FULL"),
     ]:
-        line = next(ln for ln in e2e.splitlines() if ln.startswith(f"| {label} |"))
-        acl = [float(re.sub(r"\{.*?\}", "", c).strip()) for c in line.split("|")[2:7]]
+        acl = [_numbers(c)[0] for c in _row_cells(e2e, label, 5)]
         ours = rows[model][row]["acl"]
-        assert acl == [ours[m] for m in ("BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr")], label
+        assert acl == [ours[m] for m in E2E], label
         checked += 1
     assert checked == 5
 
 
 def test_paper_table5_numbers_match_the_specification():
-    spec = needs_shared("docs", "paper.md").read_text()
-    t5 = spec[spec.index("### 4.4") : spec.index("### 4.5")]
+    t5 = _paper_md("### 4.4", "### 4.5")
     rows = paper_numbers()["e2e_table5"]["rows"]["GPT-2 M"]
     for label in ("EMB-1", "EMB-20", "INFIX-10"):
-        line = next(ln for ln in t5.splitlines() if ln.startswith(f"| {label} |"))
-        cells = [float(c) for c in line.split("|")[2:7]]
-        assert cells == [
-            rows[label]["acl"][m] for m in ("BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr")
-        ]
-
-
-def _spec_rows(section: str):
-    spec = needs_shared("docs", "paper.md").read_text()
-    table2 = spec[spec.index("### 4.1") :]
-    start = table2.index(f"**{section}**")
-    return table2[start : table2.index("\n\n", start + len(section) + 6)].splitlines()
-
-
-def _numbers(cell: str) -> list[float]:
-    return [float(x) for x in re.sub(r"\{.*?\}", "", cell).split("/")]
+        cells = [float(c) for c in _row_cells(t5, label, 5)]
+        assert cells == [rows[label]["acl"][m] for m in E2E]
 
 
 def test_paper_webnlg_and_dart_numbers_match_the_specification():
+    webnlg_md = _paper_md("**WebNLG**", "\n\n", within="### 4.1")
     webnlg = paper_numbers()["webnlg_table2"]["rows"]
     for label, model, row in [
         ("**GPT-2 M** FT-FULL", "GPT-2 M", "FT-FULL"),
@@ -62,25 +66,22 @@ def test_paper_webnlg_and_dart_numbers_match_the_specification():
         ("PREFIX(0.1%)", "GPT-2 M", "PREFIX(0.1%)"),
         ("Prefix", "GPT-2 L", "PREFIX"),
     ]:
-        line = next(ln for ln in _spec_rows("WebNLG") if ln.startswith(f"| {label} |"))
-        cells = [_numbers(c) for c in line.split("|")[2:5]]
+        cells = [_numbers(c) for c in _row_cells(webnlg_md, label, 3)]
         ours = webnlg[model][row]["acl"]
         for metric, values in zip(("BLEU", "METEOR", "TER"), cells):
             assert values == [ours[f"{metric}_{t}"] for t in ("seen", "unseen", "all")], label
+    dart_md = _paper_md("**DART**", "\n\n", within="### 4.1")
     dart = paper_numbers()["dart_table2"]["rows"]
     for label, model, row in [("FT-TOP2", "GPT-2 M", "FT-TOP2"), ("Prefix", "GPT-2 L", "PREFIX")]:
-        line = next(ln for ln in _spec_rows("DART") if ln.startswith(f"| {label} |"))
-        cells = [float(c) for c in line.split("|")[2:5]]
+        cells = [float(c) for c in _row_cells(dart_md, label, 3)]
         assert cells == [dart[model][row]["acl"][m] for m in ("BLEU", "METEOR", "TER")]
 
 
 def test_paper_xsum_numbers_match_the_specification():
-    spec = needs_shared("docs", "paper.md").read_text()
-    t3 = spec[spec.index("### 4.2") : spec.index("**XSUM validation**")]
+    t3 = _paper_md("### 4.2", "**XSUM validation**")
     rows = paper_numbers()["xsum_table3"]["rows"]["BART-L"]
     for label in ("FT-FULL (Lewis et al., 2020)", "PREFIX(2%)", "PREFIX(0.1%)"):
-        line = next(ln for ln in t3.splitlines() if ln.startswith(f"| {label} |"))
-        cells = [float(c) for c in line.split("|")[2:5]]
+        cells = [float(c) for c in _row_cells(t3, label, 3)]
         assert cells == [rows[label]["acl"][m] for m in ("ROUGE-1", "ROUGE-2", "ROUGE-L")]
 
 

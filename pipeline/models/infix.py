@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from transformers import DynamicCache
 
-from pipeline.models.prefix import PrefixLM, kv_geometry
+from pipeline.models.prefix import PrefixLM, kv_geometry, kv_pairs
 from pipeline.textformat import pad
 
 
@@ -51,15 +51,9 @@ def source_cache(lm, x_ids, x_mask, infix: torch.Tensor) -> DynamicCache:
         ).cache
     if infix.dim() == 2:
         infix = infix.unsqueeze(0).expand(bsz, -1, -1)
-    length = infix.shape[1]
-    kv = infix.reshape(bsz, length, 2 * n_layers, n_kv, head_dim).permute(2, 0, 3, 1, 4)
-    per_layer = kv.unbind(0)
     pairs = [
-        (
-            torch.cat([cache.layers[j].keys, per_layer[2 * j]], dim=2),
-            torch.cat([cache.layers[j].values, per_layer[2 * j + 1]], dim=2),
-        )
-        for j in range(n_layers)
+        (torch.cat([cache.layers[j].keys, k], dim=2), torch.cat([cache.layers[j].values, v], dim=2))
+        for j, (k, v) in enumerate(kv_pairs(infix, n_layers, n_kv, head_dim))
     ]
     return DynamicCache(ddp_cache_data=pairs)
 

@@ -39,6 +39,23 @@ def prefix_width(config) -> int:
     return 2 * n_layers * n_kv * head_dim
 
 
+def kv_pairs(past: torch.Tensor, n_layers: int, heads: int, head_dim: int) -> list[tuple]:
+    """[B, L, 2*l*h*D] -> per layer (key, value), each [B, h, L, D]: the one reading of the
+    flat layout (flat index ((2j+s)*h + k)*D + e), shared by every prefix-like module."""
+    bsz, length, _ = past.shape
+    # [B, L, 2l*h*D] -> [B, L, 2l, h, D] -> [2l, B, h, L, D]
+    kv = past.reshape(bsz, length, 2 * n_layers, heads, head_dim).permute(2, 0, 3, 1, 4)
+    # unbind, not kv[2j]: indexing would allocate a full-size zero gradient per slice.
+    per_layer = kv.unbind(0)
+    return [(per_layer[2 * j], per_layer[2 * j + 1]) for j in range(n_layers)]
+
+
+def flat_prefix(pairs) -> torch.Tensor:
+    """Per layer (key, value), each [1, h, L, D] -> [L, 2*l*h*D]: ``kv_pairs``'s inverse."""
+    kv = torch.cat([t for pair in pairs for t in pair])  # [2l, h, L, D]
+    return kv.permute(2, 0, 1, 3).reshape(kv.shape[2], -1)
+
+
 def build_cache(past: torch.Tensor, config, batch_size: int | None = None) -> DynamicCache:
     """A fresh cache holding the prefix, for one forward or one ``generate`` call.
 
@@ -46,16 +63,9 @@ def build_cache(past: torch.Tensor, config, batch_size: int | None = None) -> Dy
     [B, L, 2*l*h*D] (one prefix per row: mixed-prefix batches). The cache is mutated in place
     by the model, so it must never be reused.
     """
-    n_layers, n_kv, head_dim = kv_geometry(config)
     if past.dim() == 2:
         past = past.unsqueeze(0).expand(batch_size, -1, -1)
-    bsz, length, _ = past.shape
-    # [B, L, 2l*h*D] -> [B, L, 2l, h, D] -> [2l, B, h, L, D]
-    kv = past.view(bsz, length, 2 * n_layers, n_kv, head_dim).permute(2, 0, 3, 1, 4)
-    # unbind, not kv[2j]: indexing would allocate a full-size zero gradient per slice.
-    per_layer = kv.unbind(0)
-    pairs = [(per_layer[2 * j], per_layer[2 * j + 1]) for j in range(n_layers)]
-    return DynamicCache(ddp_cache_data=pairs)
+    return DynamicCache(ddp_cache_data=kv_pairs(past, *kv_geometry(config)))
 
 
 class PrefixEncoder(nn.Module):

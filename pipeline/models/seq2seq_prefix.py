@@ -25,7 +25,7 @@ from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
-from pipeline.models.prefix import PrefixEncoder, PrefixLM
+from pipeline.models.prefix import PrefixEncoder, PrefixLM, flat_prefix, kv_pairs
 
 STREAMS = ("encoder", "self", "cross")
 ATTENTION = "prefix_sdpa"
@@ -53,16 +53,11 @@ def seq2seq_prefix_width(config) -> int:
 
 def split_streams(past: torch.Tensor, config) -> dict[str, list[tuple[torch.Tensor, torch.Tensor]]]:
     """[B, L, W_total] -> per stream, per layer (key, value), each [B, H, L, D]."""
-    bsz, length, _ = past.shape
     out, start = {}, 0
-    for stream, (n_layers, heads, head_dim) in stream_geometry(config).items():
-        width = 2 * n_layers * heads * head_dim
-        part = past[..., start : start + width]
+    for stream, geometry in stream_geometry(config).items():
+        width = 2 * geometry[0] * geometry[1] * geometry[2]
+        out[stream] = kv_pairs(past[..., start : start + width], *geometry)
         start += width
-        # [B, L, 2l*H*D] -> [B, L, 2l, H, D] -> [2l, B, H, L, D]; same layout as decoder-only.
-        kv = part.reshape(bsz, length, 2 * n_layers, heads, head_dim).permute(2, 0, 3, 1, 4)
-        per_layer = kv.unbind(0)
-        out[stream] = [(per_layer[2 * j], per_layer[2 * j + 1]) for j in range(n_layers)]
     return out
 
 
@@ -108,23 +103,23 @@ def seq2seq_phrase_past(lm, ids: torch.Tensor) -> torch.Tensor:
         for h in hooks:
             h.remove()
     geometry = stream_geometry(lm.config)
-    _, heads, head_dim = geometry["encoder"]
-    encoder = [
-        captured[(j, p)].view(1, -1, heads, head_dim).transpose(1, 2)  # [1, H, L, D]
-        for j in range(geometry["encoder"][0])
-        for p in ("k_proj", "v_proj")
-    ]
-    caches = {"self": out.cache.self_attention_cache, "cross": out.cache.cross_attention_cache}
-    per_stream = {"encoder": encoder}
-    for stream, cache in caches.items():
-        per_stream[stream] = [
-            t for layer in cache.layers[: geometry[stream][0]] for t in (layer.keys, layer.values)
+    n_layers, heads, head_dim = geometry["encoder"]
+
+    def as_heads(t):  # a projection's output [1, L, H*D] -> [1, H, L, D]
+        return t.view(1, -1, heads, head_dim).transpose(1, 2)
+
+    pairs = {
+        "encoder": [
+            (as_heads(captured[(j, "k_proj")]), as_heads(captured[(j, "v_proj")]))
+            for j in range(n_layers)
         ]
-    flat = []
-    for stream in STREAMS:
-        kv = torch.cat(per_stream[stream])  # [2l, H, L, D], key/value per layer as split_streams
-        flat.append(kv.permute(2, 0, 1, 3).reshape(kv.shape[2], -1))
-    return torch.cat(flat, dim=-1)
+    }
+    caches = {"self": out.cache.self_attention_cache, "cross": out.cache.cross_attention_cache}
+    for stream, cache in caches.items():
+        pairs[stream] = [
+            (layer.keys, layer.values) for layer in cache.layers[: geometry[stream][0]]
+        ]
+    return torch.cat([flat_prefix(pairs[s]) for s in STREAMS], dim=-1)
 
 
 # --- the attention hook ---------------------------------------------------------------------

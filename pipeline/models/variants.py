@@ -16,18 +16,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from pipeline.models.prefix import PrefixEncoder, kv_geometry
+from pipeline.models.prefix import PrefixEncoder, flat_prefix, kv_geometry
 from pipeline.models.seq2seq_prefix import STREAMS, seq2seq_phrase_past, stream_widths
 
 
 def cache_to_past(cache, config) -> torch.Tensor:
     """A batch-1 cache of L positions -> the flat prefix [L, 2*l*h*D] (our layout)."""
     n_layers, _, _ = kv_geometry(config)
-    kv = torch.stack(
-        [t for j in range(n_layers) for t in (cache.layers[j].keys[0], cache.layers[j].values[0])]
-    )
-    length = kv.shape[2]  # kv: [2l, h, L, D]
-    return kv.permute(2, 0, 1, 3).reshape(length, -1)
+    return flat_prefix([(layer.keys, layer.values) for layer in cache.layers[:n_layers]])
 
 
 class EmbeddingPrefix(nn.Module):

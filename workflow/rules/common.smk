@@ -127,13 +127,13 @@ def exhibit_spec(exhibit):
         else ""
     )
     notes.append(f"model(s): {', '.join(models)}{protocol}")
-    title, source, kind = EXHIBITS[exhibit][1:]
+    stem, title, source, figure = EXHIBITS[exhibit]
     return as_json(
         {
             "scale": config["scale"],
             "title": title,
             "paper_source": source,
-            "kind": kind,
+            "kind": stem if figure else None,
             "notes": notes,
             "tests": {
                 d: f"results/data/{d}/test.jsonl"
@@ -176,31 +176,26 @@ def exhibit_inputs(exhibit):
     return files + hyps + tests
 
 
-# exhibit -> (output stem, title, paper source, figure kind or None for a table)
+# exhibit -> (output stem, title, paper source, figure?); a figure's stem is its kind
 EXHIBITS = {
     "e2e_table": (
         "e2e",
         "E2E test (Table 2, Table 5)",
         "ACL 2021 Tables 2 and 5",
-        None,
+        False,
     ),
-    "webnlg_table": ("webnlg", "WebNLG test (Table 2)", "ACL 2021 Table 2", None),
-    "dart_table": ("dart", "DART test (Table 2)", "ACL 2021 Table 2", None),
-    "xsum_table": ("xsum", "XSUM test (Table 3)", "ACL 2021 Table 3", None),
+    "webnlg_table": ("webnlg", "WebNLG test (Table 2)", "ACL 2021 Table 2", False),
+    "dart_table": ("dart", "DART test (Table 2)", "ACL 2021 Table 2", False),
+    "xsum_table": ("xsum", "XSUM test (Table 3)", "ACL 2021 Table 3", False),
     "extrapolation_table": (
         "extrapolation",
         "Extrapolation (Table 4: XSUM topic splits; WebNLG unseen categories)",
         "ACL 2021 Tables 4 and 2",
-        None,
+        False,
     ),
-    "lowdata_figure": ("lowdata", "low-data", "ACL Fig. 3", "lowdata"),
-    "prefix_length_figure": (
-        "prefix_length",
-        "prefix length",
-        "ACL Fig. 4",
-        "prefix_length",
-    ),
-    "init_figure": ("init", "initialisation", "ACL Fig. 5", "init"),
+    "lowdata_figure": ("lowdata", "low-data", "ACL Fig. 3", True),
+    "prefix_length_figure": ("prefix_length", "prefix length", "ACL Fig. 4", True),
+    "init_figure": ("init", "initialisation", "ACL Fig. 5", True),
 }
 TABLE_EXT = ("md", "csv", "tex", "significance.json")
 TABLE_STEMS = "|".join(v[0] for v in EXHIBITS.values() if not v[3])
@@ -213,8 +208,8 @@ def exhibit_of(stem):
 
 
 def exhibit_files(exhibit):
-    stem, _, _, kind = EXHIBITS[exhibit]
-    if kind:
+    stem, _, _, figure = EXHIBITS[exhibit]
+    if figure:
         return [f"results/figures/{stem}.{ext}" for ext in FIGURE_EXT]
     return [f"results/tables/{stem}.{ext}" for ext in TABLE_EXT]
 
