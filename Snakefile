@@ -1,6 +1,7 @@
 # prefix-repro: a reproduction of Prefix-Tuning (Li & Liang, ACL 2021) as one DAG.
 #
 #   download -> prepare -> subsample -> train -> decode -> score_python -> score_java -> table / figure
+#                                                    (XSUM, no Java metric: decode -> score)
 #   model acquisition --------------------^
 #
 # Configurations: config/config.yaml (the paper, default), config/demo.yaml (CPU demo),
@@ -34,6 +35,7 @@ localrules:
     acquire_model,
     score_python,
     score_java,
+    score,
     table,
     figure,
     table_datasets,

@@ -7,7 +7,8 @@ Usage: python -m pipeline.evaluate --dataset e2e|webnlg|dart|xsum --hyp outputs.
        python -m pipeline.evaluate --merge python.json java.json --out metrics.json
 
 ``--part`` splits the Java metrics (METEOR; for E2E also the PTB-tokenised ROUGE-L and
-CIDEr) from the rest, so the workflow runs the JVM as a step of its own; ``--merge`` joins
+CIDEr) from the rest, so the workflow runs the JVM as a step of its own (XSUM has no Java
+metric: its runs are scored with ``--part all`` in one step); ``--merge`` joins
 halves, and ``--join python.json`` joins the half just computed with another one (the
 workflow's Java step writes the run's metrics that way).
 
@@ -90,7 +91,7 @@ def evaluate(
     elif dataset in ("webnlg", "dart"):
         tracks = [t["track"] for t in test] if dataset == "webnlg" else None
         result = triples.score(hyps, refs, dataset, tracks, part, threads, tercom_jar)
-    elif dataset == "xsum":  # no Java metric
+    elif dataset == "xsum":  # no Java metric (java.NO_JAVA_RELEASES)
         result = rouge.score(hyps, refs) if part != "java" else {"scores": {}, "signature": {}}
     else:
         raise ValueError(f"no metrics for data set {dataset!r} ({', '.join(DATASETS)})")

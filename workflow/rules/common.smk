@@ -3,6 +3,7 @@
 
 import copy
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ sys.path.insert(0, workflow.basedir)
 
 from pipeline import config as pconf
 from pipeline.data.prepare import raw_files
+from pipeline.metrics.java import NO_JAVA_RELEASES
 from pipeline.report.paper import paper_method
 
 # Snakemake merges --configfile over the default config.yaml; a configuration must stand
@@ -56,6 +58,12 @@ def dataset_cfg(dataset):
 def release_of(dataset):
     """The release a data set is prepared from (its name, or its `release:`)."""
     return dataset_cfg(dataset)["release"]
+
+
+def datasets_where(holds):
+    """A wildcard pattern matching the configured data sets whose release ``holds``."""
+    names = [d for d in config["datasets"] if holds(release_of(d))]
+    return "|".join(map(re.escape, names)) or "(?!)"  # (?!): matches nothing
 
 
 def decoding_of(dataset):

@@ -1,4 +1,9 @@
 # Evaluation: the official kits' metrics (BLEU, NIST, and METEOR/ROUGE-L/CIDEr via Java).
+# Data sets whose metrics need the JVM get a Python half and a Java step; the rest (XSUM:
+# ROUGE only) one `score` job.
+
+JAVA_DATASETS = datasets_where(lambda release: release not in NO_JAVA_RELEASES)
+NO_JAVA_DATASETS = datasets_where(lambda release: release in NO_JAVA_RELEASES)
 
 
 TERCOM_ARG = (
@@ -19,6 +24,8 @@ rule score_python:
         ),
     log:
         "logs/score_python/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+    wildcard_constraints:
+        dataset=JAVA_DATASETS,
     conda:
         "../../envs/pipeline.yaml"
     threads: config["resources"]["eval_threads"]
@@ -44,6 +51,8 @@ rule score_java:
         metrics="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.metrics.json",
     log:
         "logs/score_java/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+    wildcard_constraints:
+        dataset=JAVA_DATASETS,
     conda:
         "../../envs/pipeline.yaml"
     params:
@@ -53,3 +62,22 @@ rule score_java:
         "python -m pipeline.evaluate --part java --hyp {input.hyp}"
         " --test {input.test} --protocol {params.protocol} {params.tercom}"
         " --join {input.python} --out {output.metrics} > {log} 2>&1"
+
+
+rule score:
+    input:
+        hyp="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.hyp.txt",
+        test="results/data/{dataset}/test.jsonl",
+        meta="results/data/{dataset}/meta.json",
+    output:
+        metrics="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.metrics.json",
+    log:
+        "logs/score/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+    wildcard_constraints:
+        dataset=NO_JAVA_DATASETS,
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: config["resources"]["eval_threads"]
+    shell:
+        "python -m pipeline.evaluate --part all --hyp {input.hyp} --test {input.test}"
+        " --threads {threads} --out {output.metrics} > {log} 2>&1"
