@@ -13,6 +13,9 @@ rule decode:
         "logs/decode/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
     benchmark:
         "results/benchmarks/decode/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.tsv"
+    # finish started runs first (decode 1, scoring 2 over train's 0): on few cores a run's
+    # metrics land, and can be archived, as soon as its training ends
+    priority: 1
     conda:
         "../../envs/pipeline.yaml"
     threads: config["resources"]["decode_threads"]

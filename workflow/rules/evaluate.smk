@@ -26,6 +26,7 @@ rule score_python:
         "logs/score_python/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
     wildcard_constraints:
         dataset=JAVA_DATASETS,
+    priority: 2
     conda:
         "../../envs/pipeline.yaml"
     threads: config["resources"]["eval_threads"]
@@ -53,6 +54,7 @@ rule score_java:
         "logs/score_java/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
     wildcard_constraints:
         dataset=JAVA_DATASETS,
+    priority: 2
     conda:
         "../../envs/pipeline.yaml"
     params:
@@ -75,6 +77,7 @@ rule score:
         "logs/score/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
     wildcard_constraints:
         dataset=NO_JAVA_DATASETS,
+    priority: 2
     conda:
         "../../envs/pipeline.yaml"
     threads: config["resources"]["eval_threads"]
