@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo smoke paper-dry-run test lint clean cpu-lowdata cpu-lowdata-report bench
+.PHONY: setup demo smoke paper-dry-run paper-cost test lint clean cpu-lowdata cpu-lowdata-report bench gpu-check
 
 setup: $(STAMP)
 
@@ -22,6 +22,16 @@ smoke: setup
 
 paper-dry-run: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH snakemake -n
+
+# GPU-hours per exhibit on one A100-class GPU, and disk (an estimate: pipeline/report/cost.py)
+paper-cost: setup
+	$(BIN)/python -m pipeline.report.cost --precision tf32
+	$(BIN)/python -m pipeline.report.cost --precision bf16
+
+# On a machine with a CUDA GPU (and a CUDA build of torch in .venv): the smoke DAG on the GPU
+# in bf16, then the GPU benchmarks. Record the numbers in benchmarks/README.md.
+gpu-check: setup
+	PATH=$(CURDIR)/$(BIN):$$PATH PY=$(CURDIR)/$(BIN)/python scripts/gpu-check.sh
 
 # The low-data claim on SmolLM2 (issue 9): trains what docs/results/cpu-lowdata/runs does not
 # hold yet, archives what finished, and rebuilds the committed table and figure from it.
@@ -41,6 +51,7 @@ cpu-lowdata-report: setup
 bench: setup
 	$(BIN)/python benchmarks/train_step.py
 	$(BIN)/python benchmarks/decode_throughput.py
+	$(BIN)/python benchmarks/decode_precision.py
 	$(BIN)/python benchmarks/dag_plan.py
 	$(BIN)/python benchmarks/evaluate_speed.py
 	$(BIN)/python benchmarks/gpu_train_step.py

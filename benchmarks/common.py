@@ -80,9 +80,11 @@ def machine() -> str:
 
     import torch
 
+    from pipeline.device import cpu_bf16, cpu_model
+
     load = os.getloadavg()[0]
     return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{cpu_model()} (native bf16: {cpu_bf16() or 'none'}), {os.cpu_count()} cores, "
         f"load average {load:.1f} at start, torch {torch.__version__}, Python "
         f"{platform.python_version()}"
     )

@@ -2,7 +2,11 @@
 full fine-tuning, step time and peak GPU memory, beside the paper's 0.2 vs 0.3 h/epoch and
 18% vs 50% of GPU memory (ACL §7.1 / paper.md). Without a CUDA device it says so and exits 0.
 
+Each precision (``pipeline.device``: fp32, tf32, bf16 with the frozen LM of prefix-tuning
+held in bf16) is measured the way training runs it.
+
 Usage: python benchmarks/gpu_train_step.py [--batch 5] [--tokens 64] [--steps 20]
+       [--precisions fp32 tf32 bf16]
 """
 
 from __future__ import annotations
@@ -18,16 +22,19 @@ PAPER = {
 }
 
 
-def measure(method: str, batch: int, tokens: int, steps: int) -> dict:
+def measure(method: str, batch: int, tokens: int, steps: int, precision: str = "fp32") -> dict:
     import torch
 
-    from pipeline.models.prefix import PrefixEncoder, PrefixLM
-    from pipeline.train import lm_loss
+    from pipeline import methods
+    from pipeline.device import place
+    from pipeline.train import lm_loss, prepare_lm
 
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
-    lm = load_model("gpt2-medium").cuda()
-    system = lm if method == "finetune" else PrefixLM(lm, PrefixEncoder(lm.config, 10, 512)).cuda()
+    placement = place("cuda", precision)
+    hp = {"type": method, "prefix_length": 10, "mid_dim": 512}
+    lm = prepare_lm(hp, load_model("gpt2-medium"), placement)
+    system = methods.build(hp, lm)
     system.train()
     params = [p for p in system.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=1e-4)
@@ -36,7 +43,9 @@ def measure(method: str, batch: int, tokens: int, steps: int) -> dict:
 
     def step():
         opt.zero_grad(set_to_none=True)
-        lm_loss(system(input_ids=ids, attention_mask=mask).logits, ids, "token_mean").backward()
+        with placement.autocast():
+            loss = lm_loss(system(input_ids=ids, attention_mask=mask).logits, ids, "token_mean")
+        loss.backward()
         opt.step()
         torch.cuda.synchronize()
 
@@ -51,6 +60,7 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=5)
     p.add_argument("--tokens", type=int, default=64)
     p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--precisions", nargs="+", default=["fp32"])
     a = p.parse_args()
     import torch
 
@@ -59,19 +69,25 @@ def main() -> None:
         return
     print(f"# GPU train step, GPT-2 medium geometry (random), batch {a.batch} x {a.tokens}")
     print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}\n")
-    r = {m: measure(m, a.batch, a.tokens, a.steps) for m in ("finetune", "prefix")}
-    print("| method | ms/step | peak GPU GB | % of GPU | paper h/epoch | paper % of GPU |")
-    print("|---|---|---|---|---|---|")
-    for m, x in r.items():
+    print("| precision | method | ms/step | peak GPU GB | % of GPU | paper h/epoch | paper % |")
+    print("|---|---|---|---|---|---|---|")
+    results = {}
+    for precision in a.precisions:
+        r = {m: measure(m, a.batch, a.tokens, a.steps, precision) for m in ("finetune", "prefix")}
+        results[precision] = r
+        for m, x in r.items():
+            print(
+                f"| {precision} | {m} | {x['ms']:.1f} | {x['peak_gb']:.2f} | {x['peak_pct']:.1f} "
+                f"| {PAPER['h_per_epoch'][m]} | {PAPER['gpu_mem_pct'][m]} |",
+                flush=True,
+            )
+    for precision, r in results.items():
         print(
-            f"| {m} | {x['ms']:.1f} | {x['peak_gb']:.2f} | {x['peak_pct']:.1f} "
-            f"| {PAPER['h_per_epoch'][m]} | {PAPER['gpu_mem_pct'][m]} |"
+            f"{precision}: prefix/FT step time {r['prefix']['ms'] / r['finetune']['ms']:.2f} "
+            f"(paper 0.67); memory {r['prefix']['peak_gb'] / r['finetune']['peak_gb']:.2f} "
+            "(paper 0.36)"
         )
-    print(
-        f"\nprefix/FT step time {r['prefix']['ms'] / r['finetune']['ms']:.2f} (paper 0.67); "
-        f"memory {r['prefix']['peak_gb'] / r['finetune']['peak_gb']:.2f} (paper 0.36)"
-    )
-    print(json.dumps(r))
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

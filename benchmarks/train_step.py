@@ -1,5 +1,7 @@
 """Train-step time and peak RSS: prefix-tuning (ours) vs full fine-tuning vs PEFT's
-``PrefixTuningConfig(prefix_projection=True)``, same model, batch 5 x 64 tokens.
+``PrefixTuningConfig(prefix_projection=True)``, same model, batch 5 x 64 tokens; and each of
+prefix-tuning and fine-tuning in fp32 vs bf16 (``pipeline.device``: bf16 autocast, the frozen
+LM of prefix-tuning held in bf16), naming the CPU and its native bf16 support.
 
 Targets (issue 9): prefix <= 1.0x PEFT and <= 0.6x fine-tuning in step time; prefix peak RSS
 <= 0.65x fine-tuning. One step = zero_grad + forward + loss + backward + AdamW step; the
@@ -7,7 +9,7 @@ median over --steps after --warmup steps. Every (model, method, threads) runs in
 process, one after another, so the ratios compare like with like.
 
 Usage: python benchmarks/train_step.py [--models smollm2 gpt2-small] [--threads 1 2]
-       [--steps 8] [--warmup 2]
+       [--steps 8] [--warmup 2] [--precisions fp32 bf16]
 """
 
 from __future__ import annotations
@@ -22,15 +24,19 @@ METHODS = ("finetune", "prefix", "peft")
 PREFIX_LENGTH, MID_DIM, BATCH, TOKENS = 10, 512, 5, 64
 
 
-def worker(model_name: str, method: str, threads: int, steps: int, warmup: int) -> dict:
+def worker(
+    model_name: str, method: str, threads: int, steps: int, warmup: int, precision: str = "fp32"
+) -> dict:
     import torch
 
+    from pipeline.device import Placement
     from pipeline.models.prefix import PrefixEncoder, PrefixLM
     from pipeline.runtime import set_threads
-    from pipeline.train import lm_loss
+    from pipeline.train import lm_loss, prepare_lm
 
     set_threads(threads)
-    lm = load_model(model_name)
+    placement = Placement(torch.device("cpu"), precision)
+    lm = prepare_lm({"type": method}, load_model(model_name), placement)
     if method == "finetune":
         system = lm
     elif method == "prefix":
@@ -56,8 +62,10 @@ def worker(model_name: str, method: str, threads: int, steps: int, warmup: int) 
 
     def step():
         opt.zero_grad(set_to_none=True)
-        out = system(input_ids=ids, attention_mask=mask)
-        lm_loss(out.logits, ids, "token_mean").backward()
+        with placement.autocast():
+            out = system(input_ids=ids, attention_mask=mask)
+            loss = lm_loss(out.logits, ids, "token_mean")
+        loss.backward()
         opt.step()
 
     med, times = median_seconds(step, steps, warmup)
@@ -77,12 +85,20 @@ def main() -> None:
     p.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     p.add_argument("--steps", type=int, default=8)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--precisions", nargs="+", default=["fp32", "bf16"])
+    p.add_argument("--skip-peft-table", action="store_true")
     a = p.parse_args()
     if a.worker:
-        print(json.dumps(worker(a.models[0], a.methods[0], a.threads[0], a.steps, a.warmup)))
+        result = worker(a.models[0], a.methods[0], a.threads[0], a.steps, a.warmup, a.precisions[0])
+        print(json.dumps(result))
         return
     print(f"# train step, batch {BATCH} x {TOKENS} tokens, L={PREFIX_LENGTH}, MLP {MID_DIM}")
     print(f"machine: {machine()}; median of {a.steps} steps after {a.warmup} warm-up\n")
+    common = ["--steps", str(a.steps), "--warmup", str(a.warmup)]
+    if len(a.precisions) > 1:
+        precision_table(a, common)
+    if a.skip_peft_table:
+        return
     print(
         "| model | threads | FT ms | prefix ms | PEFT ms | prefix/FT | prefix/PEFT "
         "| RSS FT / prefix / PEFT MB | RSS prefix/FT |"
@@ -118,6 +134,33 @@ def main() -> None:
                 f"| {ratio(pre, ft, 'rss_mb')} |",
                 flush=True,
             )
+
+
+def precision_table(a, common: list[str]) -> None:
+    """fp32 vs bf16 (or the precisions given), prefix-tuning and fine-tuning, side by side."""
+    base, other = a.precisions[0], a.precisions[1]
+    print(f"| model | threads | method | {base} ms | {other} ms | {other}/{base} time "
+          f"| RSS {base} / {other} MB | {other}/{base} RSS |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    for model in a.models:
+        for threads in a.threads:
+            for method in ("prefix", "finetune"):
+                r = {
+                    prec: run_worker(
+                        Path(__file__),
+                        ["--models", model, "--methods", method, "--threads", str(threads),
+                         "--precisions", prec, *common],
+                    )  # fmt: skip
+                    for prec in (base, other)
+                }
+                x, y = r[base], r[other]
+                print(
+                    f"| {model} | {threads} | {method} | {x['ms']:.0f} | {y['ms']:.0f} "
+                    f"| {y['ms'] / x['ms']:.2f} | {x['rss_mb']:.0f} / {y['rss_mb']:.0f} "
+                    f"| {y['rss_mb'] / x['rss_mb']:.2f} |",
+                    flush=True,
+                )
+    print()
 
 
 if __name__ == "__main__":

@@ -13,14 +13,18 @@ Encoder-decoders (BART family) take their prefix at the attention function
 Batches are formed over length-sorted prompts and results restored to input order; the
 outputs equal one-at-a-time decoding (tested).
 
+Device and precision: the model, its prefix and every batch live on the job's device; in
+bf16 / fp16 the whole model (and the prefix) is cast to that dtype, so decoding computes in it.
+
 Usage: python -m pipeline.decode --hparams JSON --run-dir DIR --model-dir DIR --test F
-       --decoding JSON --out F --threads N
+       --decoding JSON --out F --threads N [--device auto] [--precision fp32]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from functools import lru_cache
@@ -30,6 +34,7 @@ import torch
 from tqdm import tqdm
 
 from pipeline import methods
+from pipeline.device import Placement, add_arguments, place
 from pipeline.io import read_jsonl, write_json, write_lines
 from pipeline.models.prefix import build_cache
 from pipeline.models.seq2seq_prefix import prefix_in_attention
@@ -84,8 +89,9 @@ def stack_prefixes(pasts: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tenso
     tokens still start at position L_i, as in its own training.
     """
     width = max(p.shape[0] for p in pasts)
-    rows = torch.zeros(len(pasts), width, pasts[0].shape[1], dtype=pasts[0].dtype)
-    mask = torch.zeros(len(pasts), width, dtype=torch.long)
+    like = pasts[0]
+    rows = torch.zeros(len(pasts), width, like.shape[1], dtype=like.dtype, device=like.device)
+    mask = torch.zeros(len(pasts), width, dtype=torch.long, device=like.device)
     for i, p in enumerate(pasts):
         rows[i, width - p.shape[0] :] = p
         mask[i, width - p.shape[0] :] = 1
@@ -100,7 +106,8 @@ def generate_infix_batch(lm, tok, prompts: list[list[int]], dc: dict, infix) -> 
     from pipeline.models.infix import source_cache
 
     beams = dc["num_beams"]
-    x_ids, x_mask = pad([p[:-1] for p in prompts], tok.pad_token_id, "left")  # drop the separator
+    # drop the separator
+    x_ids, x_mask = on_device(lm, pad([p[:-1] for p in prompts], tok.pad_token_id, "left"))
     cache = source_cache(
         lm, x_ids.repeat_interleave(beams, 0), x_mask.repeat_interleave(beams, 0), infix
     )
@@ -124,7 +131,7 @@ def generate_infix_batch(lm, tok, prompts: list[list[int]], dc: dict, infix) -> 
 def generate_seq2seq_batch(lm, tok, sources: list[list[int]], dc: dict, past=None) -> list[str]:
     """An encoder-decoder batch; ``past`` as in ``generate_batch``, held by the attention hook
     (mixed lengths: left-padded rows whose padding the hook masks)."""
-    ids, mask = pad(sources, tok.pad_token_id, "right")
+    ids, mask = on_device(lm, pad(sources, tok.pad_token_id, "right"))
     kw = generation_kwargs(tok, dc)
     kw["decoder_start_token_id"] = lm.config.decoder_start_token_id
     if past is None:
@@ -145,7 +152,7 @@ def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None, infix
         return generate_seq2seq_batch(lm, tok, prompts, dc, past)
     if infix is not None:
         return generate_infix_batch(lm, tok, prompts, dc, infix)
-    ids, mask = pad(prompts, tok.pad_token_id, "left")
+    ids, mask = on_device(lm, pad(prompts, tok.pad_token_id, "left"))
     kw = generation_kwargs(tok, dc)
     if past is not None:
         bsz = ids.shape[0]
@@ -154,6 +161,7 @@ def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None, infix
         else:
             rows = past.unsqueeze(0).expand(bsz, -1, -1)
             prefix_mask = mask.new_ones((bsz, past.shape[0]))
+        rows = rows.to(device=lm.device, dtype=lm.dtype)
         rows = rows.repeat_interleave(dc["num_beams"], dim=0)  # generate's beam layout
         kw["cache"] = build_cache(rows, lm.config)
         length = rows.shape[1]
@@ -162,6 +170,26 @@ def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None, infix
     out = lm.generate(input_ids=ids, attention_mask=mask, **kw)
     texts = tok.batch_decode(out[:, ids.shape[1] :], skip_special_tokens=True)
     return [t.strip() for t in texts]
+
+
+def on_device(lm, tensors):
+    """Host-built token ids and masks -> the model's device."""
+    return tuple(t.to(lm.device) for t in tensors)
+
+
+def place_for_decoding(lm, past, placement: Placement):
+    """The model (and its prefix, or list of prefixes) on the job's device, cast to the
+    precision's half dtype when it has one: decoding computes in that precision."""
+    dtype = placement.half
+    lm = lm.to(device=placement.device, dtype=dtype) if dtype else lm.to(placement.device)
+    lm.requires_grad_(False)  # decoding never trains
+
+    def move(p):
+        return p.to(device=placement.device, dtype=dtype or p.dtype)
+
+    if isinstance(past, list):
+        return lm, [move(p) for p in past]
+    return lm, None if past is None else move(past)
 
 
 def decode(
@@ -200,12 +228,20 @@ def main(argv=None) -> None:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--info", required=True, type=Path)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument(
+        "--discard-weights",
+        action="store_true",
+        help="delete a fine-tuned run's model folder once its outputs are written",
+    )
+    add_arguments(p)
     a = p.parse_args(argv)
     set_threads(a.threads)
+    placement = place(a.device, a.precision)
     hp, dc = json.loads(a.hparams), {**DEFAULT_DECODING, **json.loads(a.decoding)}
     t0 = time.time()
     system, tok, past = methods.load_for_decoding(hp, a.run_dir, a.model_dir)
     lm = system.lm if past is not None else system
+    lm, past = place_for_decoding(lm.eval(), past, placement)
     rows = read_jsonl(a.test)
     sources = [r["source"] for r in rows]
     infix = past if hp["type"] == "infix" else None
@@ -219,8 +255,23 @@ def main(argv=None) -> None:
             "instances": len(rows),
             "seconds": round(time.time() - t0, 1),
             "empty_outputs": sum(1 for o in outputs if not o),
+            "precision": placement.precision,
+            "machine": placement.describe(),
+            "weights_discarded": discard_weights(hp, a.run_dir) if a.discard_weights else False,
         },
     )
+
+
+def discard_weights(hp: dict, run_dir: Path) -> bool:
+    """Delete a whole-model run's weights (its outputs are written): disk at paper scale."""
+    folder = run_dir / "model"
+    if hp["type"] not in methods.WHOLE_MODEL or not folder.exists():
+        return False
+    shutil.rmtree(folder)
+    (run_dir / methods.DISCARDED).write_text(
+        "weights deleted after decoding (keep_weights: false); to decode again, train again\n"
+    )
+    return True
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from pipeline.errors import PipelineError
 from pipeline.models import params
 from pipeline.models.adapters import add_adapters, bottleneck_for
 from pipeline.models.infix import InfixLM
@@ -35,6 +36,9 @@ METHOD_TYPES = ("prefix", "emb", "infix", "finetune", "fttop2", "adapter")
 SEQ2SEQ_TYPES = ("prefix", "finetune")
 PREFIX_TYPES = ("prefix", "emb", "infix")  # all end as materialised [L, 2*l*h*D] activations
 WHOLE_MODEL = ("finetune", "fttop2")
+DISCARDED = "WEIGHTS_DISCARDED"  # left in a run folder whose model was deleted after decoding
+# the LM is frozen: it may be held in a half dtype while what trains stays fp32
+FROZEN_LM_TYPES = (*PREFIX_TYPES, "adapter")
 
 
 def adapter_bottleneck(hp: dict, lm) -> int:
@@ -50,9 +54,11 @@ def build(hp: dict, lm, tok=None):
     """The module to train for hyper-parameters ``hp`` (``hp['type']`` names the method).
 
     ``hp['init_words']`` (prefix only) initialises the prefix from the LM's activations of a
-    phrase; it needs the tokenizer.
+    phrase; it needs the tokenizer. New trainable modules are created in fp32 on the LM's
+    device, whatever dtype the (frozen) LM is held in.
     """
     mtype = hp["type"]
+    device = lm.device
     seq2seq = lm.config.is_encoder_decoder
     if seq2seq and mtype not in SEQ2SEQ_TYPES:
         raise ValueError(
@@ -62,18 +68,21 @@ def build(hp: dict, lm, tok=None):
     if mtype == "prefix":
         if seq2seq:  # three streams, MLP width 800 by default (the paper's XSUM setting)
             prefix = ThreeStreamPrefix(lm.config, hp["prefix_length"], hp.get("mid_dim", 800))
+            prefix = prefix.to(device)
             system = Seq2SeqPrefixLM(lm, prefix, hp.get("lm_dropout", True))
         else:
             prefix = PrefixEncoder(lm.config, hp["prefix_length"], hp.get("mid_dim", 512))
+            prefix = prefix.to(device)
             system = PrefixLM(lm, prefix)
         if hp.get("init_words"):  # "table-to-text:" (L = 6) / "summarize" (L = 1), §3.5
             init_from_words(prefix, lm, tok, hp["init_words"])
         return system
     if mtype == "infix":
-        enc = PrefixEncoder(lm.config, hp["prefix_length"], hp.get("mid_dim", 512))
+        enc = PrefixEncoder(lm.config, hp["prefix_length"], hp.get("mid_dim", 512)).to(device)
         return InfixLM(lm, enc, tok.eos_token_id, tok.pad_token_id)
     if mtype == "emb":
-        return PrefixLM(lm, EmbeddingPrefix(lm, hp["prefix_length"], hp.get("mid_dim", 512)))
+        emb = EmbeddingPrefix(lm, hp["prefix_length"], hp.get("mid_dim", 512)).to(device)
+        return PrefixLM(lm, emb)
     if mtype == "finetune":
         for p in lm.parameters():
             p.requires_grad_(True)
@@ -81,7 +90,7 @@ def build(hp: dict, lm, tok=None):
     if mtype == "fttop2":
         return freeze_all_but_top(lm, hp.get("top_layers", 2), hp.get("train_embeddings", False))
     if mtype == "adapter":
-        add_adapters(lm, adapter_bottleneck(hp, lm))
+        add_adapters(lm, adapter_bottleneck(hp, lm)).to(device)
         return lm
     raise ValueError(f"unknown method type {mtype!r} (known: {', '.join(METHOD_TYPES)})")
 
@@ -128,22 +137,26 @@ def restore_state(hp: dict, system, state: dict) -> None:
         raise ValueError(f"unexpected tensors in a checkpoint: {unexpected[:5]}")
 
 
+def _host(state: dict) -> dict[str, torch.Tensor]:
+    """Tensors as safetensors stores them: contiguous, on the host."""
+    return {k: v.detach().contiguous().cpu() for k, v in state.items()}
+
+
 def save(hp: dict, system, tok, out_dir: Path) -> None:
     """Write the run's weights; callers write train.json last, as the completion marker."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / DISCARDED).unlink(missing_ok=True)
     mtype = hp["type"]
     if mtype in PREFIX_TYPES:
         tensors = {"past": system.prefix.materialize()}
-        tensors.update(
-            {f"encoder.{k}": v.contiguous() for k, v in system.prefix.state_dict().items()}
-        )
+        tensors.update({f"encoder.{k}": v for k, v in system.prefix.state_dict().items()})
         save_file(
-            tensors,
+            _host(tensors),
             str(out_dir / "prefix.safetensors"),
             metadata={"prefix_length": str(hp["prefix_length"])},
         )
     elif mtype == "adapter":
-        state = {k: v.contiguous() for k, v in system.adapters.state_dict().items()}
+        state = _host(system.adapters.state_dict())
         bottleneck = str(system.adapters[0].down.out_features)
         save_file(
             state,
@@ -177,5 +190,10 @@ def load_for_decoding(hp: dict, run_dir: Path, model_dir: Path):
         adapters = add_adapters(lm, state["0.down.weight"].shape[0])
         adapters.load_state_dict(state)
         return lm.eval(), tok, None
+    if (run_dir / DISCARDED).exists() and not (run_dir / "model").exists():
+        raise PipelineError(
+            f"{run_dir}: its fine-tuned weights were deleted after an earlier decoding "
+            "(keep_weights: false); train it again first (snakemake --forcerun train ...)"
+        )
     model, tok = load_model(run_dir / "model")
     return model.eval(), tok, None

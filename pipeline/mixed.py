@@ -19,7 +19,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
-from pipeline.decode import DEFAULT_DECODING, decode
+from pipeline.decode import DEFAULT_DECODING, decode, place_for_decoding
+from pipeline.device import add_arguments, place
 from pipeline.errors import PipelineError
 from pipeline.io import read_lines, write_lines
 from pipeline.models.load import load as load_model
@@ -54,8 +55,10 @@ def main(argv=None) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--decoding", default="{}", help="decoding settings as JSON")
     p.add_argument("--threads", type=int, default=1)
+    add_arguments(p)
     a = p.parse_args(argv)
     set_threads(a.threads)
+    placement = place(a.device, a.precision)
     rows = []
     for n, line in enumerate(read_lines(a.input), 1):
         name, sep, source = line.partition("\t")
@@ -63,8 +66,11 @@ def main(argv=None) -> None:
             raise PipelineError(f"{a.input}:{n}: expected PREFIX_NAME<TAB>source")
         rows.append((name, source))
     lm, tok = load_model(a.model_dir)
+    prefixes = load_prefixes(a.prefix)
+    names = list(prefixes)
+    lm, moved = place_for_decoding(lm.eval(), [prefixes[n] for n in names], placement)
     dc = {**DEFAULT_DECODING, **json.loads(a.decoding)}
-    write_lines(a.out, decode_mixed(lm.eval(), tok, rows, load_prefixes(a.prefix), dc))
+    write_lines(a.out, decode_mixed(lm, tok, rows, dict(zip(names, moved)), dc))
 
 
 if __name__ == "__main__":

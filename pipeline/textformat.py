@@ -16,13 +16,14 @@ IGNORE = -100
 
 
 def pad(rows: list[list[int]], pad_id: int, side: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token-id rows -> ([B, T] ids, [B, T] mask), padded on the ``left`` or ``right``."""
+    """Token-id rows -> ([B, T] ids, [B, T] mask), padded on the ``left`` or ``right``.
+    Built on the host (token ids come from the tokenizer); callers move them once."""
     width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long, device="cpu")
+    mask = torch.zeros((len(rows), width), dtype=torch.long, device="cpu")
     for i, r in enumerate(rows):
         cols = slice(width - len(r), width) if side == "left" else slice(0, len(r))
-        ids[i, cols] = torch.tensor(r, dtype=torch.long)
+        ids[i, cols] = torch.tensor(r, dtype=torch.long, device="cpu")
         mask[i, cols] = 1
     return ids, mask
 

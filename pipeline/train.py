@@ -6,8 +6,16 @@ With ``eval_every`` the dev loss is measured every that many steps and the best 
 is kept (the paper's low-data protocol, ``paper.md`` §3.3). ``train.json`` is written last
 and marks the run complete.
 
+Device and precision (``pipeline.device``): the model, every batch and every created tensor
+live on the run's device; forward passes run under the precision's autocast, a frozen LM
+(prefix, emb, infix, adapter) is held in the half dtype while trainable parameters and the
+optimiser stay fp32, and fp16 scales the loss.
+
+A checkpoint is written every ``checkpoint_every`` steps and when the job is told to stop
+(SIGTERM or SIGUSR1: a SLURM time limit, a pre-emption); the resubmitted job resumes from it.
+
 Usage: python -m pipeline.train --hparams JSON --model-dir DIR --train F --dev F
-       --out-dir DIR --seed N --threads N
+       --out-dir DIR --seed N --threads N [--device auto] [--precision fp32]
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
 import time
 from pathlib import Path
@@ -24,6 +33,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from pipeline import methods
+from pipeline.device import Placement, add_arguments, place, to_device
 from pipeline.errors import PipelineError
 from pipeline.io import atomic_path, read_jsonl, write_json
 from pipeline.models.load import load as load_model
@@ -47,6 +57,34 @@ DEFAULTS = {
 
 class NonFiniteLoss(PipelineError, FloatingPointError):
     pass
+
+
+class Interrupted(PipelineError, RuntimeError):
+    """The job was told to stop; its checkpoint holds everything to continue."""
+
+
+class StopSignals:
+    """Turn SIGTERM / SIGUSR1 into a flag the loop reads between steps, so a job killed at its
+    time limit leaves a checkpoint of its last finished step instead of losing the work
+    since the previous one."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+
+    def __init__(self):
+        self.received: int | None = None
+        self._previous = {}
+
+    def __enter__(self):
+        for sig in self.SIGNALS:
+            self._previous[sig] = signal.signal(sig, self._note)
+        return self
+
+    def _note(self, signum, _frame):
+        self.received = signum
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
 
 
 def linear_schedule(opt, warmup: int, total: int) -> torch.optim.lr_scheduler.LambdaLR:
@@ -130,12 +168,14 @@ def forward_loss(system, batch, reduction: str) -> torch.Tensor:
 
 
 @torch.no_grad()
-def dev_loss(system, dev_batches) -> float:
+def dev_loss(system, dev_batches, placement: Placement | None = None) -> float:
+    placement = placement or CPU_FP32
     was_training = system.training
     system.eval()
     total = n = 0.0
     for batch in dev_batches:
-        nll, labels = token_nll(system, batch)
+        with placement.autocast():
+            nll, labels = token_nll(system, to_device(batch, placement.device))
         total += nll.sum().item()
         n += (labels != IGNORE).sum().item()
     system.train(was_training)
@@ -151,6 +191,7 @@ def batches_of(examples, batch_size: int, pad_id: int, decoder_start: int | None
 
 
 CHECKPOINT = "checkpoint.pt"
+CPU_FP32 = Placement(torch.device("cpu"), "fp32")
 
 
 def fit_length(hp: dict, config) -> int:
@@ -177,21 +218,55 @@ def save_checkpoint(path: Path, state: dict) -> None:
 def load_checkpoint(path: Path) -> dict | None:
     if not path.exists():
         return None
-    # weights_only: a checkpoint holds tensors and plain containers, never pickled code.
-    return torch.load(path, weights_only=True)
+    # weights_only: a checkpoint holds tensors and plain containers, never pickled code;
+    # map_location: a GPU run's checkpoint resumes on any device (tensors are copied in)
+    return torch.load(path, weights_only=True, map_location="cpu")
 
 
-def train(hp: dict, model_dir: Path, train_rows, dev_rows, out_dir: Path, seed: int) -> dict:
+def rng_state(device: torch.device) -> dict:
+    state = {"torch_rng": torch.get_rng_state()}
+    if device.type == "cuda":  # dropout on a GPU draws from the device's generator
+        state["cuda_rng"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def set_rng_state(state: dict, device: torch.device) -> None:
+    torch.set_rng_state(state["torch_rng"])
+    if device.type == "cuda" and "cuda_rng" in state:
+        torch.cuda.set_rng_state(state["cuda_rng"], device)
+
+
+def prepare_lm(hp: dict, lm, placement: Placement):
+    """The LM on the run's device; a frozen LM in the half dtype when the precision has one
+    (its trainable companions are built in fp32 next to it)."""
+    if placement.half is not None and hp["type"] in methods.FROZEN_LM_TYPES:
+        return lm.to(device=placement.device, dtype=placement.half)
+    return lm.to(placement.device)
+
+
+def train(
+    hp: dict,
+    model_dir: Path,
+    train_rows,
+    dev_rows,
+    out_dir: Path,
+    seed: int,
+    placement: Placement | None = None,
+) -> dict:
     """Train one run; resumes from ``out_dir/checkpoint.pt`` when a previous attempt died.
 
-    A checkpoint (every ``checkpoint_every`` steps) holds the trainable weights, optimizer,
-    schedule, RNG states, the epoch's data order and position, and the loss history, so a
-    resumed run ends with the same weights as an uninterrupted one.
+    A checkpoint (every ``checkpoint_every`` steps, and on SIGTERM / SIGUSR1) holds the
+    trainable weights, optimizer, schedule, loss scale, RNG states (CPU and GPU), the epoch's
+    data order and position, and the loss history, so a resumed run ends with the same
+    weights as an uninterrupted one.
     """
     hp = {**DEFAULTS, **hp}
+    placement = placement or CPU_FP32
+    dev = placement.device
     t0 = time.time()
     gen = seed_everything(seed)
     lm, tok = load_model(model_dir)
+    lm = prepare_lm(hp, lm, placement)
     if hp.get("init_words"):  # L is the phrase's token count (paper.md §3.5)
         hp["prefix_length"] = phrase_length(tok, hp["init_words"])
     system = methods.build(hp, lm, tok)
@@ -213,6 +288,7 @@ def train(hp: dict, model_dir: Path, train_rows, dev_rows, out_dir: Path, seed: 
         trainable, lr=hp["lr"], weight_decay=hp["weight_decay"], betas=(0.9, 0.999), eps=1e-8
     )
     sched = linear_schedule(opt, hp["warmup_steps"], total_steps)
+    scaler = placement.grad_scaler()
 
     s = {
         "step": 0,
@@ -231,61 +307,57 @@ def train(hp: dict, model_dir: Path, train_rows, dev_rows, out_dir: Path, seed: 
         methods.restore_state(hp, system, ckpt["trainable"])
         opt.load_state_dict(ckpt["optimizer"])
         sched.load_state_dict(ckpt["scheduler"])
+        if "scaler" in ckpt:
+            scaler.load_state_dict(ckpt["scaler"])
         gen.set_state(ckpt["data_rng"])
-        torch.set_rng_state(ckpt["torch_rng"])
+        set_rng_state(ckpt, dev)
         s = ckpt["loop"]
         s["resumed_from"] = s["resumed_from"] + [s["step"]]
         print(f"resumed from {ckpt_path} at step {s['step']}", file=sys.stderr)
 
+    def checkpoint() -> None:
+        save_checkpoint(
+            ckpt_path,
+            {
+                "trainable": methods.trainable_state(hp, system),
+                "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
+                "scaler": scaler.state_dict(),
+                "data_rng": gen.get_state(),
+                **rng_state(dev),
+                "loop": s,
+            },
+        )
+
     system.train()
     bar = tqdm(total=total_steps, initial=s["step"], desc="train", file=sys.stderr, mininterval=10)
-    while s["step"] < total_steps:
-        if s["order"] is None:
-            s["order"], s["pos"] = torch.randperm(len(train_ex), generator=gen).tolist(), 0
-        ids = s["order"][s["pos"] * bs : (s["pos"] + 1) * bs]
-        batch = collate([train_ex[i] for i in ids], tok.pad_token_id, start)
-        loss = forward_loss(system, batch, hp["loss"])
-        if not torch.isfinite(loss):
-            raise NonFiniteLoss(
-                f"non-finite training loss ({loss.item()}) at step {s['step'] + 1}; "
-                f"lower the learning rate (lr={hp['lr']})"
-            )
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trainable, hp["grad_clip"])
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        s["step"] += 1
-        s["pos"] += 1
-        if s["pos"] * bs >= len(train_ex):
-            s["order"], s["epoch"] = None, s["epoch"] + 1
-        s["history"].append(round(loss.item(), 5))
-        bar.update(1)
-        bar.set_postfix(loss=f"{loss.item():.3f}")
-        step = s["step"]
-        if hp["eval_every"] and (step % hp["eval_every"] == 0 or step == total_steps):
-            dl = dev_loss(system, dev_batches)
-            s["dev_history"].append({"step": step, "dev_loss": dl})
-            if dl < s["best_dev_loss"]:
-                s.update(
-                    best_step=step, best_dev_loss=dl, best_state=methods.trainable_state(hp, system)
+    with StopSignals() as stop:
+        while s["step"] < total_steps:
+            if stop.received is not None:
+                checkpoint()
+                raise Interrupted(
+                    f"stopped by signal {stop.received} at step {s['step']} of {total_steps}; "
+                    f"{ckpt_path} holds it, and the same job resumes from there"
                 )
-        if hp["checkpoint_every"] and step % hp["checkpoint_every"] == 0 and step < total_steps:
-            save_checkpoint(
-                ckpt_path,
-                {
-                    "trainable": methods.trainable_state(hp, system),
-                    "optimizer": opt.state_dict(),
-                    "scheduler": sched.state_dict(),
-                    "data_rng": gen.get_state(),
-                    "torch_rng": torch.get_rng_state(),
-                    "loop": s,
-                },
-            )
+            train_step(hp, system, trainable, opt, sched, scaler, s, train_ex, gen, tok, placement)
+            bar.update(1)
+            bar.set_postfix(loss=f"{s['history'][-1]:.3f}")
+            step = s["step"]
+            if hp["eval_every"] and (step % hp["eval_every"] == 0 or step == total_steps):
+                dl = dev_loss(system, dev_batches, placement)
+                s["dev_history"].append({"step": step, "dev_loss": dl})
+                if dl < s["best_dev_loss"]:
+                    s.update(
+                        best_step=step,
+                        best_dev_loss=dl,
+                        best_state=methods.trainable_state(hp, system),
+                    )
+            if hp["checkpoint_every"] and step % hp["checkpoint_every"] == 0 and step < total_steps:
+                checkpoint()
     bar.close()
     if s["best_state"] is not None:
         methods.restore_state(hp, system, s["best_state"])
-    final_dev = dev_loss(system, dev_batches)
+    final_dev = dev_loss(system, dev_batches, placement)
     system.eval()
     methods.save(hp, system, tok, out_dir)
     return {
@@ -303,7 +375,41 @@ def train(hp: dict, model_dir: Path, train_rows, dev_rows, out_dir: Path, seed: 
         "parameters": accounting,
         "seconds": round(time.time() - t0, 1),
         "threads": torch.get_num_threads(),
+        "precision": placement.precision,
+        "machine": placement.describe(),
     }
+
+
+def train_step(hp, system, trainable, opt, sched, scaler, s, train_ex, gen, tok, placement):
+    """One optimiser step on the next batch of the seeded order; advances the loop state."""
+    bs = hp["batch_size"]
+    if s["order"] is None:  # the data order is drawn on the host, from the run's generator
+        s["order"] = torch.randperm(len(train_ex), generator=gen, device="cpu").tolist()
+        s["pos"] = 0
+    ids = s["order"][s["pos"] * bs : (s["pos"] + 1) * bs]
+    start = system.config.decoder_start_token_id if system.config.is_encoder_decoder else None
+    batch = to_device(
+        collate([train_ex[i] for i in ids], tok.pad_token_id, start), placement.device
+    )
+    with placement.autocast():
+        loss = forward_loss(system, batch, hp["loss"])
+    if not torch.isfinite(loss):
+        raise NonFiniteLoss(
+            f"non-finite training loss ({loss.item()}) at step {s['step'] + 1}; "
+            f"lower the learning rate (lr={hp['lr']})"
+        )
+    scaler.scale(loss).backward()
+    scaler.unscale_(opt)  # clip the true gradients (a no-op without fp16 loss scaling)
+    torch.nn.utils.clip_grad_norm_(trainable, hp["grad_clip"])
+    scaler.step(opt)
+    scaler.update()
+    sched.step()
+    opt.zero_grad(set_to_none=True)
+    s["step"] += 1
+    s["pos"] += 1
+    if s["pos"] * bs >= len(train_ex):
+        s["order"], s["epoch"] = None, s["epoch"] + 1
+    s["history"].append(round(loss.item(), 5))
 
 
 def main(argv=None) -> None:
@@ -315,8 +421,10 @@ def main(argv=None) -> None:
     p.add_argument("--out-dir", required=True, type=Path)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--threads", type=int, default=1)
+    add_arguments(p)
     a = p.parse_args(argv)
     set_threads(a.threads)
+    placement = place(a.device, a.precision)
     summary = train(
         json.loads(a.hparams),
         a.model_dir,
@@ -324,6 +432,7 @@ def main(argv=None) -> None:
         read_jsonl(a.dev),
         a.out_dir,
         a.seed,
+        placement,
     )
     write_json(a.out_dir / "train.json", summary)
     # the run is complete: its checkpoint would only waste disk

@@ -35,3 +35,42 @@ def test_a_truncated_mirror_file_fails_its_sha256sums(tmp_path):
     (mirror / "SHA256SUMS").write_text((FIXTURES / "mirror" / "SHA256SUMS").read_text())
     with pytest.raises(download.ChecksumError):
         download.stage("e2e", ["devset.csv"], tmp_path / "out", mirror, verify_canonical=False)
+
+
+def test_xsum_is_read_from_a_parquet_export_laid_out_as_the_hubs(tmp_path):
+    # refs/convert/parquet: {config}/{split}/NNNN.parquet with the data set's own columns
+    import pandas as pd
+
+    from pipeline.data.xsum import read_split
+
+    root = tmp_path / "export" / "default"
+    rows = {
+        "test": [("Article one, long.", "Summary one.", "101"), ("Two.", "S two.", "102")],
+        "train": [("Train article.", "Train summary.", "7")],
+    }
+    for split, records in rows.items():
+        (root / split).mkdir(parents=True)
+        frame = pd.DataFrame(records, columns=["document", "summary", "id"])
+        frame.to_parquet(root / split / "0000.parquet")
+    rel = download.RELEASES["xsum"]
+    staged = tmp_path / "test.jsonl"
+    download._from_hf(rel, "test.jsonl", staged, root=str(root))
+    assert [(r["id"], r["target"]) for r in read_split(staged, "test")] == [
+        ("101", "Summary one."),
+        ("102", "S two."),
+    ]
+    # the real source: the hub's export at its ref, through the same reader
+    assert download.parquet_root(rel) == (
+        "hf://datasets/EdinburghNLP/xsum@refs%2Fconvert%2Fparquet/default"
+    )
+    with pytest.raises(download.DownloadError, match="EdinburghNLP/xsum"):
+        download._from_hf(rel, "validation.jsonl", tmp_path / "v.jsonl", root=str(root))
+
+
+def test_every_download_url_pins_a_full_commit():
+    import re
+
+    for name, rel in download.RELEASES.items():
+        for url in filter(None, (rel.archive_url, rel.file_url)):
+            if "github" in url:
+                assert re.search(r"/[0-9a-f]{40}[/.]", url), f"{name}: {url}"

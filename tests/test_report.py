@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from pipeline.errors import PipelineError
 from pipeline.report import tables
 from pipeline.report.paper import paper_method, paper_numbers, paper_row
 from tests.conftest import needs_shared
@@ -104,18 +105,27 @@ def test_each_method_compares_to_its_row_of_the_paper():
     assert paper_row("gpt2-medium", "emb-10", "dart")[1] == "EMB-10 (not in the paper)"
 
 
-def _run(tmp_path, path, bleu, method="prefix", size=50, seed=1, dataset="e2e", scores=None):
+def _run(
+    tmp_path,
+    path,
+    bleu,
+    method="prefix",
+    size=50,
+    seed=1,
+    dataset="e2e",
+    scores=None,
+    precision=None,
+):
     d = tmp_path / "runs" / path
     d.mkdir(parents=True)
     scores = scores or {"BLEU": bleu, "NIST": 5.0, "METEOR": 0.3, "ROUGE_L": 0.5, "CIDEr": 1.0}
     (d / "test.metrics.json").write_text(
         json.dumps({"scores": scores, "signature": {"protocol": "official"}})
     )
-    (d / "train.json").write_text(
-        json.dumps(
-            {"parameters": {"trainable": 10, "stored": 5, "stored_pct_of_lm": 0.1}, "seconds": 1.0}
-        )
-    )
+    summary = {"parameters": {"trainable": 10, "stored": 5, "stored_pct_of_lm": 0.1}, "seconds": 1}
+    if precision:
+        summary["precision"] = precision
+    (d / "train.json").write_text(json.dumps(summary))
     return {
         "path": path,
         "dataset": dataset,
@@ -143,6 +153,18 @@ def test_table_shows_mean_sd_and_the_difference_to_the_paper(tmp_path):
     md = (tmp_path / "t.md").read_text()
     assert "scale: unit test" in md and "55.0 ± 7.1 (70.3; -15.3)" in md and "a note" in md
     assert (tmp_path / "t.tex").read_text().count("\\\\") >= 2
+    assert "- precision: fp32" in md  # runs that record none computed in fp32
+
+
+def test_a_table_never_compares_runs_of_different_precisions(tmp_path):
+    runs = [
+        _run(tmp_path, "a", 0.50, size=None, precision="bf16"),
+        _run(tmp_path, "b", 0.60, size=None, seed=2, precision="fp32"),
+    ]
+    spec = {"scale": "unit test", "paper_source": "ACL", "notes": [], "runs": runs}
+    with pytest.raises(PipelineError, match="different precisions.*bf16.*fp32"):
+        tables.build(spec, str(tmp_path / "t"), results_dir=str(tmp_path))
+    assert not (tmp_path / "t.md").exists()
 
 
 def test_low_data_cells_quote_the_papers_claim_instead_of_a_full_data_row(tmp_path):

@@ -235,3 +235,63 @@ def test_no_pickle_is_loaded_from_outside():
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if "torch.load(" in line:
                 assert "weights_only=True" in line, f"{path}:{n}"
+
+
+def test_a_hub_model_fetches_only_config_tokenizer_and_safetensors_at_its_commit(
+    tmp_path, monkeypatch, tiny_models
+):
+    import shutil
+
+    import huggingface_hub
+
+    from pipeline.models import load
+
+    calls = []
+
+    def snapshot(repo_id, **kw):  # stands in for the hub: the tiny model as a snapshot
+        calls.append((repo_id, kw))
+        shutil.copytree(tiny_models["gpt2"], tmp_path / "snap")
+        return str(tmp_path / "snap")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot)
+    commit = "6dcaa7a952f72f9298047fd5137cd6e4f05f41da"
+    spec = {"source": "hub", "id": "org/model", "revision": commit, "cache_dir": "/hf"}
+    info = load.acquire("m", spec, tmp_path / "out")
+    repo, kw = calls[0]
+    assert repo == "org/model" and kw["revision"] == commit and kw["cache_dir"] == "/hf"
+    assert "*.safetensors" in kw["allow_patterns"] and "*.bin" not in kw["allow_patterns"]
+    assert "local_dir" not in kw  # the HF cache holds it, not a temporary copy
+    assert info["parameters"] > 0
+    with pytest.raises(load.ModelAcquisitionError, match="not a full commit"):
+        load.acquire("m", {**spec, "revision": "main"}, tmp_path / "out2")
+
+
+def test_sigterm_checkpoints_the_last_step_and_the_rerun_ends_identical(
+    tmp_path, tiny_models, data
+):
+    """A SLURM time limit: the job is told to stop, saves where it is, and resumes."""
+    hp = {**HP, "checkpoint_every": 50, "max_steps": 150, "eval_every": None}
+    model = tiny_models["gpt2"]
+    run(train_args(hp, model, data, tmp_path / "straight"))
+    stopped = tmp_path / "stopped"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [PY, "-m", *train_args(hp, model, data, stopped)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 120  # mid-training: the periodic checkpoint of step 50 is there
+    while not (stopped / "checkpoint.pt").exists() and time.time() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "stopped by signal" in err and "Traceback" not in err
+    assert (stopped / "checkpoint.pt").exists() and not (stopped / "train.json").exists()
+    run(train_args(hp, model, data, stopped))
+    summary = json.loads((stopped / "train.json").read_text())
+    assert 50 <= summary["resumed_from_steps"][0] < 150
+    straight = tmp_path / "straight" / "prefix.safetensors"
+    assert digest(stopped / "prefix.safetensors") == digest(straight)

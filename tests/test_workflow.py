@@ -112,8 +112,23 @@ def test_a_single_exhibit_is_a_target_of_its_own(smoke_run):
 
 
 def test_the_paper_configuration_plans_offline():
-    res = snakemake(ROOT, "-n", "--quiet", "rules")
+    res = snakemake(ROOT, "-n", "--printshellcmds")
     out = res.stdout + res.stderr
+    out = out[out.index("Job stats:") :]
+    # hub models at pinned commits; XSUM staged once, from the hub's parquet export
+    assert 'openai-community/gpt2-medium","revision":"6dcaa7a952f72f9298047fd5137cd6e4' in out
+    assert 'facebook/bart-large","revision":"cb48c1365bd826bd521f650dc2e0940aee5472' in out
+    assert out.count("pipeline.data.download --dataset xsum ") == 1
+    # every training job asks for a GPU, with its experiment's own time limit
+    trains = out.split("rule train:")[1:]
+    assert all("gpu=1" in t.split("Shell command")[0] for t in trains)
+    assert {"runtime=1440", "runtime=30"} <= {
+        w.rstrip(",")
+        for t in trains
+        for w in t.split("Shell command")[0].split()
+        if "runtime=" in w
+    }
+    assert all("--device auto --precision tf32" in t for t in trains)
     assert "train" in out and "acquire_model" in out
     # Table 2 (5 methods x E2E, WebNLG, DART) + Table 3 (XSUM: FT, prefix 2% and 0.1%) +
     # Table 4 (FT and prefix x 2 topic splits) + Table 5 (EMB/INFIX-1/10/20) + the low-data
@@ -130,6 +145,15 @@ def test_the_paper_configuration_plans_offline():
     # one job; every other run by a Python half and a Java step
     assert counts["score"] == 3 + 4 + 80 + 5
     assert counts["score_python"] == counts["score_java"] == counts["train"] - counts["score"]
+
+
+def test_the_default_profile_makes_gpus_a_resource():
+    import yaml
+
+    profile = yaml.safe_load((ROOT / "profiles/default/config.yaml").read_text())
+    assert profile["resources"] == {"gpu": 1}  # one GPU job at a time on a workstation
+    slurm = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
+    assert slurm["retries"] >= 1  # a job killed at its time limit is resubmitted and resumes
 
 
 def test_a_config_with_an_unknown_key_stops_before_any_job(tmp_path):

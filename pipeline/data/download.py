@@ -1,9 +1,14 @@
-"""Stage a data set's raw release files under ``resources/{dataset}/``, checksummed.
+"""Stage a release's raw files under ``resources/{release}/``, checksummed.
 
 Two sources, one result:
 - the canonical release (downloaded once, sha256-verified, unpacked), or
 - a pre-staged mirror folder (``data.mirror``, e.g. ``../shared/data``) holding the same
   files in their release format; its ``SHA256SUMS`` is checked when present.
+
+Every URL names a full commit. XSUM comes from the Hugging Face hub's parquet export of
+``EdinburghNLP/xsum`` (``refs/convert/parquet``, read through ``datasets``; current ``datasets``
+refuses the repository's loading script), exported to JSON lines; the export's commit is
+recorded in the manifest when the hub answers.
 
 Usage: python -m pipeline.data.download --dataset e2e --files devset.csv ... --out-dir DIR
        [--mirror DIR] [--no-verify-canonical]
@@ -19,6 +24,7 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from pipeline.errors import PipelineError
 from pipeline.io import atomic_path, sha256sum, write_json
@@ -40,17 +46,20 @@ class Release:
     archive_member_dir: str = ""  # ... under a folder whose path ends with this
     file_url: str | None = None  # ... or each file at file_url.format(name=...)
     hf_dataset: str | None = None  # ... or a Hugging Face data set, exported to JSON lines
+    hf_revision: str = "refs/convert/parquet"  # ... read from its parquet export at this ref
 
 
 RELEASES = {
     "e2e": Release(
+        # the repository at the v1.0.0 release's commit
         archive_url=(
-            "https://github.com/tuetschek/e2e-dataset/releases/download/v1.0.0/e2e-dataset.zip"
+            "https://github.com/tuetschek/e2e-dataset/archive/"
+            "ab0d967dd5729ce455ef14ba9ffafc456a335264.zip"
         ),
-        archive_member_dir="e2e-dataset",
+        archive_member_dir="e2e-dataset-ab0d967dd5729ce455ef14ba9ffafc456a335264",
         mirror_dir="e2e",
         files={
-            # dev and test as released (e2e-dataset @ ab0d967 == v1.0.0 contents)
+            # dev and test as released (v1.0.0)
             "devset.csv": "fc26b78cdb849c80545f513b223d1e051138b43882eeb79e3eb153e689c864f9",
             "testset_w_refs.csv": "edc8db685e39bb9824d5bd70c18b1c9b0412d14b527aa960e2d1c8251ee15ccd",
             # not pinned: no copy of the train split was reachable when this was written;
@@ -61,7 +70,10 @@ RELEASES = {
     # The WebNLG 2017 challenge files exactly as the paper's code read them
     # (XiangLi1999/PrefixTuning @ 6519d30, data/webnlg_challenge_2017).
     "webnlg": Release(
-        archive_url="https://github.com/XiangLi1999/PrefixTuning/archive/6519d30.zip",
+        archive_url=(
+            "https://github.com/XiangLi1999/PrefixTuning/archive/"
+            "6519d30e69b15a180f23e2cd41b766d3f62b8e82.zip"
+        ),
         archive_member_dir="data/webnlg_challenge_2017",
         mirror_dir="webnlg2017",
         files={
@@ -74,7 +86,10 @@ RELEASES = {
     ),
     # DART v1.1.1 (Yale-LILY/dart @ bb644b1, data/v1.1.1)
     "dart": Release(
-        file_url="https://raw.githubusercontent.com/Yale-LILY/dart/bb644b1/data/v1.1.1/{name}",
+        file_url=(
+            "https://raw.githubusercontent.com/Yale-LILY/dart/"
+            "bb644b12ec1d0264f96a31145534b9a94f6ff5f5/data/v1.1.1/{name}"
+        ),
         mirror_dir="dart",
         files={
             "dart-v1.1.1-full-train.json": None,
@@ -90,7 +105,10 @@ RELEASES = {
     # lines; the article URLs behind the paper's topic splits come from the XSum repository.
     "xsum": Release(
         hf_dataset="EdinburghNLP/xsum",
-        file_url="https://raw.githubusercontent.com/EdinburghNLP/XSum/master/XSum-Dataset/{name}",
+        file_url=(
+            "https://raw.githubusercontent.com/EdinburghNLP/XSum/"
+            "7b95485c3e861d7caff76a8b4c6b3fd3bf7ee9b1/XSum-Dataset/{name}"
+        ),
         mirror_dir="xsum",
         files={
             "train.jsonl": None,
@@ -199,16 +217,38 @@ def _from_archive(rel: Release, name: str, out_dir: Path, tmp: Path) -> None:
         raise DownloadError(f"{archive}: broken or unexpected archive (missing {e})") from e
 
 
-def _from_hf(rel: Release, name: str, tmp: Path) -> None:
-    """One split of a Hugging Face data set as JSON lines (the real path; needs the hub)."""
-    try:
-        from datasets import load_dataset
+def parquet_root(rel: Release) -> str:
+    """The hub's parquet export of a data set, as a path ``datasets`` reads (hf://)."""
+    return f"hf://datasets/{rel.hf_dataset}@{quote(rel.hf_revision, safe='')}/default"
 
-        split = load_dataset(rel.hf_dataset, split=Path(name).stem)
+
+def load_parquet_split(root: str, split: str):
+    """One split of a parquet export laid out as the hub's (``{root}/{split}/*.parquet``):
+    the hub's own, or a local folder of the same shape."""
+    from datasets import load_dataset
+
+    return load_dataset("parquet", data_files={split: f"{root}/{split}/*.parquet"}, split=split)
+
+
+def export_commit(rel: Release) -> str | None:
+    """The commit the export's ref points at now (recorded beside the files' sha256)."""
+    try:
+        from huggingface_hub import HfApi
+
+        return HfApi().dataset_info(rel.hf_dataset, revision=rel.hf_revision).sha
+    except Exception:  # recorded when the hub answers; the checksums stand either way
+        return None
+
+
+def _from_hf(rel: Release, name: str, tmp: Path, root: str | None = None) -> None:
+    """One split of a Hugging Face data set as JSON lines (the real path; needs the hub)."""
+    root = root or parquet_root(rel)
+    try:
+        split = load_parquet_split(root, Path(name).stem)
     except Exception as e:  # network, hub or format errors all mean: not staged
         raise DownloadError(
-            f"could not load {rel.hf_dataset} ({type(e).__name__}: {e}); set data.mirror to a "
-            f"folder holding {rel.mirror_dir}/{name} to work offline"
+            f"could not load {rel.hf_dataset} from {root} ({type(e).__name__}: {e}); set "
+            f"data.mirror to a folder holding {rel.mirror_dir}/{name} to work offline"
         ) from e
     split.to_json(str(tmp), lines=True, force_ascii=False)
 
@@ -244,7 +284,8 @@ def stage(
                     )
                 if rel.hf_dataset and name.endswith(".jsonl"):
                     _from_hf(rel, name, tmp)
-                    origin = f"hf:{rel.hf_dataset}"
+                    commit = export_commit(rel)
+                    origin = f"{parquet_root(rel)} (commit {commit or 'not resolved'})"
                 elif rel.archive_url:
                     _from_archive(rel, name, out_dir, tmp)
                     origin = rel.archive_url

@@ -36,7 +36,10 @@ class Adapter(nn.Module):
             nn.init.zeros_(lin.bias)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:  # [B, T, d] -> [B, T, d]
-        return h + self.up(torch.relu(self.down(self.norm(h))))
+        # the adapter trains in fp32 inside an LM that may be held in bf16: in its dtype, out
+        # in the LM's
+        x = h.to(self.down.weight.dtype)
+        return h + self.up(torch.relu(self.down(self.norm(x)))).to(h.dtype)
 
 
 def _after_block(adapter: Adapter):

@@ -51,6 +51,7 @@ def source_cache(lm, x_ids, x_mask, infix: torch.Tensor) -> DynamicCache:
         ).cache
     if infix.dim() == 2:
         infix = infix.unsqueeze(0).expand(bsz, -1, -1)
+    infix = infix.to(cache.layers[0].keys.dtype)
     pairs = [
         (torch.cat([cache.layers[j].keys, k], dim=2), torch.cat([cache.layers[j].values, v], dim=2))
         for j, (k, v) in enumerate(kv_pairs(infix, n_layers, n_kv, head_dim))
@@ -70,13 +71,13 @@ class InfixLM(PrefixLM):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels=None):
         xs, ys = split_rows(input_ids, attention_mask, self.sep_id)
-        x_ids, x_mask = pad(xs, self.pad_id, "left")
-        y_ids, y_mask = pad(ys, self.pad_id, "right")
+        x_ids, x_mask = (t.to(input_ids.device) for t in pad(xs, self.pad_id, "left"))
+        y_ids, y_mask = (t.to(input_ids.device) for t in pad(ys, self.pad_id, "right"))
         infix = self.prefix()
         length = infix.shape[-2]
         cache = source_cache(self.lm, x_ids, x_mask, infix)
         n_x = x_mask.sum(-1, keepdim=True)
-        positions = n_x + length + torch.arange(y_ids.shape[1]).unsqueeze(0)
+        positions = n_x + length + torch.arange(y_ids.shape[1], device=y_ids.device).unsqueeze(0)
         mask = torch.cat([x_mask, x_mask.new_ones(len(xs), length), y_mask], dim=1)
         out = self.lm(
             input_ids=y_ids,

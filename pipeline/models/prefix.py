@@ -89,7 +89,11 @@ class PrefixEncoder(nn.Module):
             nn.Linear(hidden, mid_dim), nn.Tanh(), nn.Linear(mid_dim, width or prefix_width(config))
         )
         self.dropout = nn.Dropout(dropout)
-        self.register_buffer("positions", torch.arange(prefix_length), persistent=False)
+        self.register_buffer(
+            "positions",
+            torch.arange(prefix_length, device=self.embedding.weight.device),
+            persistent=False,
+        )
 
     def forward(self) -> torch.Tensor:
         return self.dropout(self.mlp(self.embedding(self.positions)))  # [L, 2*l*h*D]
@@ -139,8 +143,11 @@ class PrefixLM(nn.Module):
         labels=None,
         past: torch.Tensor | None = None,
     ):
-        """input_ids, attention_mask: [B, T] (right or left padded); labels: [B, T] or None."""
+        """input_ids, attention_mask: [B, T] (right or left padded); labels: [B, T] or None.
+        The prefix (fp32 while it trains) enters the cache in the LM's dtype; the cast is
+        differentiable, so its gradient arrives in fp32."""
         past = self.prefix() if past is None else past
+        past = past.to(self.lm.dtype)
         bsz = input_ids.shape[0]
         length = past.shape[-2]
         cache = build_cache(past, self.lm.config, bsz)

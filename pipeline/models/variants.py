@@ -35,25 +35,29 @@ class EmbeddingPrefix(nn.Module):
         self.prefix_length = prefix_length
         self.embedding = nn.Embedding(prefix_length, hidden)
         self.mlp = nn.Sequential(nn.Linear(hidden, mid_dim), nn.Tanh(), nn.Linear(mid_dim, hidden))
-        self.register_buffer("positions", torch.arange(prefix_length), persistent=False)
+        self.register_buffer(
+            "positions",
+            torch.arange(prefix_length, device=self.embedding.weight.device),
+            persistent=False,
+        )
         self._lm = [lm]  # a reference, not a submodule: the LM is frozen and counted apart
 
     def forward(self) -> torch.Tensor:
         lm = self._lm[0]
         embeds = self.mlp(self.embedding(self.positions)).unsqueeze(0)  # [1, L, d]
-        out = lm(inputs_embeds=embeds, use_cache=True)
+        out = lm(inputs_embeds=embeds.to(lm.dtype), use_cache=True)
         return cache_to_past(out.cache, lm.config)  # [L, 2*l*h*D], differentiable
 
     @torch.no_grad()
     def materialize(self) -> torch.Tensor:
-        return self.forward().detach().clone()
+        return self.forward().detach().float()  # stored in fp32 whatever the LM's dtype
 
 
 @torch.no_grad()
 def phrase_past(lm, tok, phrase: str) -> torch.Tensor:
     """The frozen LM's keys/values of `` phrase`` (leading space, as the paper's code):
     [L, W], three streams side by side for an encoder-decoder."""
-    ids = torch.tensor([tok(" " + phrase, add_special_tokens=False)["input_ids"]])
+    ids = torch.tensor([tok(" " + phrase, add_special_tokens=False)["input_ids"]], device=lm.device)
     if lm.config.is_encoder_decoder:
         return seq2seq_phrase_past(lm, ids)
     return cache_to_past(lm(ids, use_cache=True).cache, lm.config)
@@ -82,7 +86,9 @@ def init_from_words(prefix, lm, tok, phrase: str, steps: int = 500, lr: float = 
 
 
 def fit_mlp(encoder: PrefixEncoder, target: torch.Tensor, steps: int, lr: float) -> list[float]:
-    """MSE regression of the encoder's MLP output onto ``target`` [L, W]."""
+    """MSE regression of the encoder's MLP output onto ``target`` [L, W] (the LM's activations,
+    in whatever dtype it is held; the regression runs in fp32)."""
+    target = target.float()
     opt = torch.optim.Adam(encoder.mlp.parameters(), lr=lr)
     # P' stays as initialised (the paper's code updates only the MLP); detaching it also keeps
     # a stale gradient off P' for the training that follows.

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.errors import PipelineError
 from pipeline.io import read_json
 
 # Each data set's columns as the paper prints them, with the factor from our scores to the
@@ -53,8 +54,23 @@ def collect(runs: list[dict], results_dir: str | Path = "results") -> pd.DataFra
         row["stored"] = t["parameters"]["stored"]
         row["stored_pct"] = t["parameters"]["stored_pct_of_lm"]
         row["train_seconds"] = t["seconds"]
+        # runs from before precision was recorded computed in fp32
+        row["precision"] = t.get("precision", "fp32")
         row["subset"] = (
             int(run["regime"].split("s")[-1]) if run["regime"].startswith("low") else None
         )
         rows.append(row)
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    if len(df) and df["precision"].nunique() > 1:
+        mixed = df.groupby("precision")["path"].first().to_dict()
+        raise PipelineError(
+            "an exhibit must not compare runs of different precisions; found "
+            + ", ".join(f"{p} (e.g. {path})" for p, path in mixed.items())
+            + ": train them again in one precision (the configuration's `precision`)"
+        )
+    return df
+
+
+def precision_note(df: pd.DataFrame) -> str:
+    """The one precision every run of an exhibit computed in (``collect`` checked)."""
+    return f"precision: {df['precision'].iloc[0]}" if len(df) else "precision: –"

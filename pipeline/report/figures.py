@@ -24,7 +24,7 @@ import pandas as pd  # noqa: E402
 
 from pipeline.io import atomic_path  # noqa: E402
 from pipeline.report.cli import exhibit_main  # noqa: E402
-from pipeline.report.collect import COLUMNS, collect  # noqa: E402
+from pipeline.report.collect import COLUMNS, collect, precision_note  # noqa: E402
 from pipeline.report.paper import paper_numbers  # noqa: E402
 
 # the metrics each figure plots per data set (the paper's panels)
@@ -126,7 +126,10 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
             axes[row][0].legend(fontsize=8)
     n = int(df.groupby(["dataset", x] + ([by] if by else [])).size().min()) if len(df) else 0
     claims = paper_numbers()[CLAIMS[kind]]["claims"]
-    fig.suptitle(f"{kind} (scale: {spec['scale']}; mean ± sd, n ≥ {n} per point)", fontsize=10)
+    fig.suptitle(
+        f"{kind} (scale: {spec['scale']}; {precision_note(df)}; mean ± sd, n ≥ {n} per point)",
+        fontsize=10,
+    )
     fig.text(
         0.01, 0.005,
         textwrap.fill("Paper: " + "; ".join(claims), 40 * width),

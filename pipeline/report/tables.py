@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.io import read_jsonl, read_lines, write_json, write_text
 from pipeline.report.cli import exhibit_main
-from pipeline.report.collect import COLUMNS, LABELS, collect, digits
+from pipeline.report.collect import COLUMNS, LABELS, collect, digits, precision_note
 from pipeline.report.paper import paper_numbers, paper_row, paper_rows
 from pipeline.report.significance import paired_bootstrap
 
@@ -258,6 +258,7 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> pd.DataF
     df = collect(spec["runs"], results_dir)
     summary = summarise(df)
     comps = comparisons(df, spec) if "tests" in spec else []
+    spec = {**spec, "notes": [*spec["notes"], precision_note(df)]}
     write_text(f"{out_prefix}.md", markdown(summary, spec, comps))
     write_json(f"{out_prefix}.significance.json", comps)
     write_text(f"{out_prefix}.tex", latex(summary, spec))

@@ -36,6 +36,7 @@ wildcard_constraints:
     model="[^/]+",
     method="[^/]+",
     regime="full|low[0-9]+s[0-9]+|pct[0-9]+",
+    release="e2e|webnlg|dart|xsum",
     seed="[0-9]+",
 
 
@@ -60,10 +61,35 @@ def release_of(dataset):
     return dataset_cfg(dataset)["release"]
 
 
+def release_files(release):
+    """The release files every configured data set of ``release`` needs, staged once."""
+    files = {
+        name: None
+        for d, ds in config["datasets"].items()
+        if ds["release"] == release
+        for name in raw_files(release, ds["train_pool"], ds["topic_split"])
+    }
+    return list(files)
+
+
 def datasets_where(holds):
     """A wildcard pattern matching the configured data sets whose release ``holds``."""
     names = [d for d in config["datasets"] if holds(release_of(d))]
     return "|".join(map(re.escape, names)) or "(?!)"  # (?!): matches nothing
+
+
+# every training and decoding job: where it runs and in which precision (pipeline.device)
+PLACEMENT = f"--device {config['device']} --precision {config['precision']}"
+
+
+def train_runtime(w):
+    """An experiment's own time limit per training job, else the configuration's."""
+    exp = config["experiments"][w.experiment]
+    return exp.get("train_runtime_min") or config["resources"]["train_runtime_min"]
+
+
+def keeps_weights(w):
+    return config["experiments"][w.experiment]["keep_weights"]
 
 
 def decoding_of(dataset):

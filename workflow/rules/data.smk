@@ -1,35 +1,30 @@
 # Data: stage the release files, parse + linearise, draw low-data subsets.
 
 
+# one staging per release: the data sets prepared from it (XSUM and its topic and low-data
+# variants) share its files
 rule download:
     output:
-        manifest="resources/{dataset}/MANIFEST.json",
+        manifest="resources/{release}/MANIFEST.json",
     log:
-        "logs/download/{dataset}.log",
+        "logs/download/{release}.log",
     conda:
         "../../envs/pipeline.yaml"
     params:
-        release=lambda w: release_of(w.dataset),
-        files=lambda w: " ".join(
-            raw_files(
-                release_of(w.dataset),
-                dataset_cfg(w.dataset)["train_pool"],
-                dataset_cfg(w.dataset)["topic_split"],
-            )
-        ),
+        files=lambda w: " ".join(release_files(w.release)),
         mirror=lambda w: (
             f"--mirror {config['data']['mirror']}" if config["data"]["mirror"] else ""
         ),
         verify="" if config["data"]["verify_canonical"] else "--no-verify-canonical",
     shell:
-        "python -m pipeline.data.download --dataset {params.release} --files {params.files}"
-        " --out-dir resources/{wildcards.dataset} --manifest {output.manifest}"
+        "python -m pipeline.data.download --dataset {wildcards.release} --files {params.files}"
+        " --out-dir resources/{wildcards.release} --manifest {output.manifest}"
         " {params.mirror} {params.verify} > {log} 2>&1"
 
 
 rule prepare:
     input:
-        "resources/{dataset}/MANIFEST.json",
+        lambda w: f"resources/{release_of(w.dataset)}/MANIFEST.json",
     output:
         train="results/data/{dataset}/train.jsonl",
         dev="results/data/{dataset}/dev.jsonl",
@@ -53,7 +48,7 @@ rule prepare:
         ),
     shell:
         "python -m pipeline.data.prepare --dataset {params.release}"
-        " --raw-dir resources/{wildcards.dataset} --out-dir results/data/{wildcards.dataset}"
+        " --raw-dir resources/{params.release} --out-dir results/data/{wildcards.dataset}"
         " --train-pool {params.pool} {params.subset} {params.topics} > {log} 2>&1"
 
 

@@ -26,8 +26,10 @@ rule decode:
     params:
         hparams=lambda w: as_json(run_of(w).hparams),
         decoding=lambda w: as_json(decoding_of(w.dataset)),
+        placement=PLACEMENT,
+        weights=lambda w: "" if keeps_weights(w) else "--discard-weights",
     shell:
         "python -m pipeline.decode --hparams {params.hparams:q} --run-dir $(dirname {input.summary})"
         " --model-dir results/models/{wildcards.model} --test {input.test}"
         " --decoding {params.decoding:q} --out {output.hyp} --info {output.info}"
-        " --threads {threads} > {log} 2>&1"
+        " --threads {threads} {params.placement} {params.weights} > {log} 2>&1"

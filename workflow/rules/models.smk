@@ -10,7 +10,9 @@ rule acquire_model:
         "../../envs/pipeline.yaml"
     threads: 1
     params:
-        spec=lambda w: as_json(config["models"][w.model]),
+        spec=lambda w: as_json(
+            {**config["models"][w.model], "cache_dir": config["hub_cache"]}
+        ),
     shell:
         "python -m pipeline.models.load --alias {wildcards.model} --spec {params.spec:q}"
         " --out-dir results/models/{wildcards.model} --info {output.info}"

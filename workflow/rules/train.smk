@@ -17,10 +17,11 @@ rule train:
     resources:
         mem_mb=config["resources"]["train_mem_mb"],
         gpu=config["resources"]["train_gpu"],
-        runtime=config["resources"]["train_runtime_min"],
+        runtime=train_runtime,
     params:
         hparams=lambda w: as_json(run_of(w).hparams),
+        placement=PLACEMENT,
     shell:
         "python -m pipeline.train --hparams {params.hparams:q} --model-dir results/models/{wildcards.model}"
         " --train {input.train} --dev {input.dev} --out-dir $(dirname {output.summary})"
-        " --seed {wildcards.seed} --threads {threads} > {log} 2>&1"
+        " --seed {wildcards.seed} --threads {threads} {params.placement} > {log} 2>&1"

@@ -1,0 +1,213 @@
+"""Where a job computes and in which precision: one ``Placement`` per process.
+
+``device``: ``auto`` (CUDA when a GPU is visible, else the CPU), ``cpu``, ``cuda`` or
+``cuda:N``. With ``auto`` on a machine that shows several GPUs to one Snakemake (a
+workstation running ``--resources gpu=N``), each job takes the first GPU no other job of this
+project holds (an advisory lock per GPU), so N concurrent jobs land on N different GPUs.
+Under SLURM every job sees only the GPUs it was granted (``CUDA_VISIBLE_DEVICES``).
+
+``precision``:
+
+| name | compute | frozen LM held in | notes |
+|------|---------|-------------------|-------|
+| fp32 | fp32 | fp32 | the reference |
+| tf32 | fp32 storage, TF32 matmuls on CUDA (fp32 on a CPU) | fp32 | what PyTorch 1.7-1.11 did by default on Ampere |
+| bf16 | bf16 autocast (CPU and CUDA) | bf16 for methods with a frozen LM | trainable parameters and the optimiser stay fp32 |
+| fp16 | fp16 autocast with loss scaling | fp16 for methods with a frozen LM | CUDA only |
+| auto | bf16 where the device computes it natively, else fp32 (with a one-line notice) | | for CPU configurations that move between machines |
+
+Decoding casts the whole model to the compute dtype (bf16 / fp16), so its outputs are those
+of that precision; a comparison is only made between runs of one precision (the report
+checks the precision each run records).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from pipeline.errors import PipelineError
+
+PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "auto")
+HALF = {"bf16": torch.bfloat16, "fp16": torch.float16}
+LOCK_DIR = Path(os.environ.get("PREFIX_REPRO_LOCK_DIR", "/tmp"))
+
+
+class DeviceError(PipelineError, RuntimeError):
+    pass
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags (x86 ``flags``, Arm ``Features``); empty where unreadable."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return set(value.split())
+    return set()
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() in ("model name", "Model name"):
+                return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cpu_bf16() -> str | None:
+    """Which native bf16 matmul the CPU has (``amx_bf16``, ``avx512_bf16``, Arm ``bf16``), or
+    None: without one, torch emulates bf16 and it runs slower than fp32."""
+    flags = cpu_flags()
+    for flag in ("amx_bf16", "avx512_bf16", "bf16"):
+        if flag in flags:
+            return flag
+    return None
+
+
+def _free_gpu(count: int) -> int:
+    """The first of ``count`` GPUs whose lock this process can take (held until exit)."""
+    for index in range(count):
+        handle = open(LOCK_DIR / f"prefix-repro-gpu{index}.lock", "w")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        _HELD_LOCKS.append(handle)  # released when the process ends
+        return index
+    return 0  # every GPU is taken: share the first rather than fail
+
+
+_HELD_LOCKS: list = []
+
+
+def resolve_device(spec: str = "auto") -> torch.device:
+    if spec == "auto":
+        if not torch.cuda.is_available():
+            return torch.device("cpu")
+        count = torch.cuda.device_count()
+        index = _free_gpu(count) if count > 1 else 0
+        return torch.device("cuda", index)
+    if spec == "cpu":
+        return torch.device("cpu")
+    if spec.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise DeviceError(
+                f"device {spec!r}: no CUDA device is visible (torch {torch.__version__}, "
+                f"CUDA build: {torch.version.cuda or 'no'}); use device: auto or cpu, or "
+                "install a CUDA build of torch (README, 'Paper scale')"
+            )
+        device = torch.device(spec)
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise DeviceError(f"device {spec!r}: only {torch.cuda.device_count()} GPU(s) visible")
+        return device
+    raise DeviceError(f"device {spec!r}: expected auto, cpu, cuda or cuda:N")
+
+
+def native_bf16(device: torch.device) -> bool:
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return cpu_bf16() is not None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A job's device and resolved precision (never ``auto``)."""
+
+    device: torch.device
+    precision: str
+
+    @property
+    def half(self) -> torch.dtype | None:
+        """The compute dtype of autocast (and of frozen or decoding weights), if any."""
+        return HALF.get(self.precision)
+
+    def autocast(self):
+        """The context every forward pass runs in (a no-op in fp32 / tf32)."""
+        if self.half is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.half)
+
+    def grad_scaler(self) -> torch.amp.GradScaler:
+        """Loss scaling for fp16 (disabled, a pass-through, otherwise)."""
+        return torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
+
+    def describe(self) -> dict:
+        """What a kept result records about where it was computed."""
+        info = {
+            "device": str(self.device),
+            "precision": self.precision,
+            "cpu": cpu_model(),
+            "cpu_bf16": cpu_bf16(),
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+        }
+        if self.device.type == "cuda":
+            info["gpu"] = torch.cuda.get_device_name(self.device)
+            info["cuda"] = torch.version.cuda
+        return info
+
+
+def resolve_precision(name: str, device: torch.device, quiet: bool = False) -> str:
+    if name not in PRECISIONS:
+        raise DeviceError(f"precision {name!r}: expected one of {', '.join(PRECISIONS)}")
+    if name == "auto":
+        if native_bf16(device):
+            return "bf16"
+        if not quiet:
+            print(
+                f"precision auto: {device.type} ({cpu_model() if device.type == 'cpu' else ''}) "
+                "has no native bf16; computing in fp32",
+                file=sys.stderr,
+            )
+        return "fp32"
+    if name == "fp16" and device.type != "cuda":
+        raise DeviceError(
+            f"precision fp16 needs a CUDA device (this job runs on {device}); use bf16 or fp32"
+        )
+    return name
+
+
+def place(device: str = "auto", precision: str = "fp32") -> Placement:
+    """Resolve both settings and make the process-wide matmul choice (TF32 or not)."""
+    dev = resolve_device(device)
+    prec = resolve_precision(precision, dev)
+    if dev.type == "cuda":
+        torch.cuda.set_device(dev)
+        # TF32 only where asked for: fp32 means fp32 (PyTorch >= 1.12's default)
+        torch.backends.cuda.matmul.allow_tf32 = prec == "tf32"
+        torch.backends.cudnn.allow_tf32 = prec == "tf32"
+    return Placement(dev, prec)
+
+
+def add_arguments(parser) -> None:
+    """``--device`` and ``--precision``, the same on every entry point that runs a model."""
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    parser.add_argument("--precision", default="fp32", choices=PRECISIONS)
+
+
+def model_device(module: torch.nn.Module) -> torch.device:
+    return next(module.parameters()).device
+
+
+def model_dtype(module: torch.nn.Module) -> torch.dtype:
+    """The dtype of a module's floating weights (a frozen LM held in bf16 says bf16)."""
+    return next(p.dtype for p in module.parameters() if p.is_floating_point())
+
+
+def to_device(batch: dict, device: torch.device) -> dict:
+    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}

@@ -1,0 +1,262 @@
+"""Device and precision discipline, specified as tests a CPU can run.
+
+- every tensor ``pipeline/`` creates takes its device from the model or its input: factory
+  calls name their device, training passes run with the default device set to ``meta`` (a
+  tensor made without a device lands there and fails against the real ones), a model moved
+  to ``meta`` runs where the ops allow it, and decoding hands ``generate`` nothing off the
+  model's device;
+- every method trains and decodes with the frozen LM held in bf16 (no autocast to hide a
+  tensor of the wrong dtype);
+- decoding never expands the LM head's weight per row (the bf16 slowdown it caused);
+- precisions resolve as documented.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from pipeline import device as pdevice
+from pipeline import methods
+from pipeline.decode import decode, place_for_decoding
+from pipeline.device import Placement
+from pipeline.models.load import load
+from pipeline.train import collate, encode, forward_loss, prepare_lm
+from tests.conftest import ROOT
+
+FACTORIES = {
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "arange",
+    "tensor",
+    "as_tensor",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "eye",
+    "linspace",
+}
+ROWS = [
+    {"source": "name : Aromi | food : Chinese", "target": "Aromi serves Chinese food."},
+    {"source": "name : Bibimbap", "target": "Bibimbap."},
+    {"source": "name : Cotto | area : riverside | near : The Bakers", "target": "Cotto is by it."},
+]
+HP = {"prefix_length": 3, "mid_dim": 8, "adapter_bottleneck": 4, "top_layers": 1}
+DECODING = {"num_beams": 2, "max_new_tokens": 6, "min_new_tokens": 1, "batch_size": 2}
+CASES = [(arch, t) for arch in ("gpt2", "llama") for t in methods.METHOD_TYPES] + [
+    ("bart", t) for t in methods.SEQ2SEQ_TYPES
+]
+
+
+def test_every_tensor_factory_in_pipeline_names_its_device():
+    missing = []
+    for path in sorted((ROOT / "pipeline").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in FACTORIES
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "torch"
+                and not any(k.arg == "device" for k in node.keywords)
+            ):
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno} torch.{node.func.attr}")
+    assert not missing, "tensors created without a device:\n" + "\n".join(missing)
+
+
+def _system(tiny_models, arch, mtype, placement=None):
+    lm, tok = load(tiny_models[arch])
+    hp = {**HP, "type": mtype}
+    if placement is not None:
+        lm = prepare_lm(hp, lm, placement)
+    return methods.build(hp, lm, tok), tok
+
+
+def _batch(system, tok):
+    cfg = system.config
+    start = cfg.decoder_start_token_id if cfg.is_encoder_decoder else None
+    return collate(encode(tok, ROWS, 64, None, cfg.is_encoder_decoder), tok.pad_token_id, start)
+
+
+@pytest.mark.parametrize(("arch", "mtype"), CASES)
+def test_training_creates_no_tensor_off_the_models_device(tiny_models, arch, mtype):
+    # Anything created without an explicit device goes to the default device: meta here,
+    # which no real tensor can be combined with.
+    system, tok = _system(tiny_models, arch, mtype)
+    batch = _batch(system, tok)
+    with torch.device("meta"):
+        loss = forward_loss(system, batch, "token_mean")
+        loss.backward()
+    assert loss.device.type == "cpu" and torch.isfinite(loss)
+
+
+@pytest.mark.parametrize(
+    ("arch", "mtype"),
+    [(a, t) for a in ("gpt2", "llama") for t in ("prefix", "emb")]
+    + [("llama", t) for t in ("finetune", "fttop2", "adapter")],
+)
+def test_a_model_on_the_meta_device_runs_where_the_ops_allow(tiny_models, arch, mtype):
+    # the model on meta: a tensor our code placed on the CPU by name would fail to combine
+    system, tok = _system(tiny_models, arch, mtype)
+    system = system.to("meta")
+    batch = {k: v.to("meta") for k, v in _batch(system, tok).items()}
+    if mtype not in methods.PREFIX_TYPES:  # HF's mask shortcut reads values (.item())
+        batch["attention_mask"] = None
+    out = system(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+    assert out.logits.device.type == "meta"
+
+
+class _GenerateSpy:
+    """Stands in for ``generate`` on a model moved to meta: records the device of every
+    tensor it is handed (the prefix cache's too) and returns plain ids."""
+
+    def __init__(self, lm):
+        self.lm, self.devices = lm, set()
+
+    def __call__(self, input_ids, attention_mask, **kw):
+        self.devices |= {input_ids.device.type, attention_mask.device.type}
+        cache = kw.get("cache")
+        if cache is not None:
+            self.devices |= {t.device.type for layer in cache.layers for t in (layer.keys,)}
+        active = getattr(self.lm, "prefix_active", None)
+        if active is not None and active.kv is not None:
+            self.devices |= {k.device.type for pairs in active.kv.values() for k, _ in pairs}
+        rows = input_ids.shape[0]
+        return torch.full((rows, input_ids.shape[1] + 2), 65, dtype=torch.long, device="cpu")
+
+
+@pytest.mark.parametrize(
+    ("arch", "mtype"),
+    [("gpt2", "prefix"), ("llama", "finetune"), ("bart", "prefix"), ("bart", "finetune")],
+)
+def test_decoding_hands_generate_only_tensors_on_the_models_device(
+    tiny_models, arch, mtype, monkeypatch
+):
+    system, tok = _system(tiny_models, arch, mtype)
+    past = system.prefix.materialize() if mtype == "prefix" else None
+    lm = system.lm if past is not None else system
+    lm, past = place_for_decoding(lm, past, Placement(torch.device("meta"), "fp32"))
+    spy = _GenerateSpy(lm)
+    monkeypatch.setattr(lm, "generate", spy)
+    decode(lm, tok, [r["source"] for r in ROWS], DECODING, past)
+    decode(lm, tok, [r["source"] for r in ROWS], DECODING, [past] * 3 if past is not None else None)
+    assert spy.devices == {"meta"}
+
+
+BF16 = Placement(torch.device("cpu"), "bf16")
+
+
+@pytest.mark.parametrize(("arch", "mtype"), CASES)
+def test_every_method_trains_and_decodes_with_the_frozen_lm_in_bf16(tiny_models, arch, mtype):
+    system, tok = _system(tiny_models, arch, mtype, BF16)
+    frozen = mtype in methods.FROZEN_LM_TYPES
+    lm = getattr(system, "lm", system)
+    assert {p.dtype for p in lm.parameters() if not p.requires_grad} <= (
+        {torch.bfloat16} if frozen else {torch.float32}
+    )
+    # what trains stays fp32 (the optimiser's state follows it)
+    assert {p.dtype for p in system.parameters() if p.requires_grad} == {torch.float32}
+    # no autocast: a tensor created in the wrong dtype meets a bf16 weight and fails
+    loss = forward_loss(system, _batch(system, tok), "token_mean")
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(p.grad is not None for p in system.parameters() if p.requires_grad)
+
+    past = system.prefix.materialize() if mtype in methods.PREFIX_TYPES else None
+    assert past is None or past.dtype == torch.float32  # stored prefixes are fp32
+    lm, past = place_for_decoding(lm.eval(), past, BF16)
+    assert {p.dtype for p in lm.parameters()} == {torch.bfloat16}
+    infix = past if mtype == "infix" else None
+    out = decode(
+        lm,
+        tok,
+        [r["source"] for r in ROWS],
+        DECODING,
+        None if infix is not None else past,
+        infix=infix,
+    )
+    assert len(out) == len(ROWS)
+
+
+class _WeightCopies(TorchDispatchMode):
+    """Records every op output shaped like a batch of copies of a [V, d] weight."""
+
+    def __init__(self, weight_shape):
+        super().__init__()
+        self.shapes = {tuple(weight_shape), tuple(reversed(weight_shape))}
+        self.seen = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in out if isinstance(out, (tuple, list)) else (out,):
+            if isinstance(t, torch.Tensor) and t.dim() == 3 and tuple(t.shape[1:]) in self.shapes:
+                self.seen.append(f"{func}: {tuple(t.shape)}")
+        return out
+
+
+@pytest.mark.parametrize("arch", ["gpt2", "llama"])
+def test_bf16_decoding_never_expands_the_lm_head_per_row(tiny_models, arch):
+    # The prefill's last position reaches the head as a strided slice; without a contiguous
+    # input, bf16 matmul broadcast the [V, d] weight to [B, V, d] (1.8 GB per 16-row batch for
+    # SmolLM2). No op of a decoding step may make a batch of copies of that weight.
+    lm, tok = load(tiny_models[arch])
+    lm, _ = place_for_decoding(lm.eval(), None, BF16)
+    head = lm.get_output_embeddings().weight
+    sources = [r["source"] for r in ROWS] * 2
+    with _WeightCopies(head.shape) as spy:
+        decode(lm, tok, sources, {**DECODING, "num_beams": 1, "batch_size": 6})
+    assert spy.seen == []
+
+
+def test_the_weight_copy_guard_sees_the_strided_head_input():
+    # the guard itself: a strided [B, 1, d] input to a bf16 linear is what it must catch
+    weight = torch.randn(300, 48, dtype=torch.bfloat16, device="cpu")
+    hidden = torch.randn(4, 5, 48, dtype=torch.bfloat16, device="cpu")[:, -1:, :]
+    with _WeightCopies(weight.shape) as spy:
+        torch.nn.functional.linear(hidden, weight)
+    with _WeightCopies(weight.shape) as clean:
+        torch.nn.functional.linear(hidden.contiguous(), weight)
+    assert spy.seen and not clean.seen
+
+
+def test_auto_precision_is_bf16_only_where_the_cpu_computes_it(monkeypatch, capsys):
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(pdevice, "cpu_bf16", lambda: "amx_bf16")
+    assert pdevice.resolve_precision("auto", cpu) == "bf16"
+    monkeypatch.setattr(pdevice, "cpu_bf16", lambda: None)
+    assert pdevice.resolve_precision("auto", cpu) == "fp32"
+    notice = capsys.readouterr().err.strip().splitlines()
+    assert len(notice) == 1 and "no native bf16" in notice[0]
+    assert pdevice.resolve_precision("bf16", cpu) == "bf16"  # asked for: honoured (emulated)
+
+
+def test_precisions_that_cannot_run_here_say_so():
+    with pytest.raises(pdevice.DeviceError, match="fp16 needs a CUDA device"):
+        pdevice.resolve_precision("fp16", torch.device("cpu"))
+    if not torch.cuda.is_available():
+        with pytest.raises(pdevice.DeviceError, match="no CUDA device"):
+            pdevice.resolve_device("cuda")
+    assert pdevice.resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(pdevice.DeviceError, match="expected auto, cpu"):
+        pdevice.resolve_device("gpu0")
+
+
+def test_autocast_and_loss_scaling_follow_the_precision():
+    assert Placement(torch.device("cpu"), "fp32").half is None
+    with Placement(torch.device("cpu"), "bf16").autocast():
+        y = torch.nn.functional.linear(
+            torch.ones(2, 3, device="cpu"), torch.ones(4, 3, device="cpu")
+        )
+    assert y.dtype == torch.bfloat16
+    assert not Placement(torch.device("cpu"), "bf16").grad_scaler().is_enabled()
+
+
+def test_a_result_records_where_it_was_computed():
+    info = Placement(torch.device("cpu"), "fp32").describe()
+    assert {"device", "precision", "cpu", "cpu_bf16", "torch", "threads"} <= set(info)
+    assert info["device"] == "cpu" and Path("/proc/cpuinfo").exists() == bool(info["cpu"])
