@@ -148,8 +148,17 @@ def precision_table(a, common: list[str]) -> None:
                 r = {
                     prec: run_worker(
                         Path(__file__),
-                        ["--models", model, "--methods", method, "--threads", str(threads),
-                         "--precisions", prec, *common],
+                        [
+                            "--models",
+                            model,
+                            "--methods",
+                            method,
+                            "--threads",
+                            str(threads),
+                            "--precisions",
+                            prec,
+                            *common,
+                        ],
                     )  # fmt: skip
                     for prec in (base, other)
                 }

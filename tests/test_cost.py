@@ -37,9 +37,10 @@ def test_bf16_halves_tf32_and_decoding_a_subset_is_cheaper(paper):
         cost.run_cost(config, run, "tf32")["train_h"] / 2
     )
     low = runs["lowdata-xsum/xsum-lowdata/bart-large/finetune/low50s1/seed1"]
-    assert cost.run_cost(config, low, "tf32")["decode_h"] < cost.run_cost(config, run, "tf32")[
-        "decode_h"
-    ] / 5  # every 10th article
+    assert (
+        cost.run_cost(config, low, "tf32")["decode_h"]
+        < cost.run_cost(config, run, "tf32")["decode_h"] / 5
+    )  # every 10th article
 
 
 def test_discarded_low_data_weights_take_no_disk(paper):
