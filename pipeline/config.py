@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from pipeline.data.prepare import DATASETS as RELEASES
+from pipeline.data.prepare import RELEASES, staging
 from pipeline.errors import PipelineError
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
@@ -73,6 +73,10 @@ def validate(config: dict, source: str = "config") -> dict:
                 f"{source}: config['datasets'][{name!r}] needs a release ({', '.join(RELEASES)}): "
                 f"add `release: ...` (the name {name!r} is not one)"
             )
+        try:
+            staging(ds["release"], ds["copy"])
+        except ValueError as e:
+            raise ConfigError(f"{source}: config['datasets'][{name!r}]['copy']: {e}") from None
     for name, exp in config["experiments"].items():
         if exp["model"] not in config["models"]:
             raise ConfigError(
@@ -173,6 +177,8 @@ def hparams(config: dict, exp: dict, method: str, regime: str) -> dict:
     cap = config["datasets"].get(exp["dataset"], {}).get("max_source_tokens")
     if cap:  # a data-set property that shapes the inputs, so it belongs to the run's hparams
         merged["max_source_tokens"] = cap
+    if config.get("token_layout", "compact") != "compact":  # so does the token layout
+        merged["token_layout"] = config["token_layout"]
     return merged
 
 

@@ -34,14 +34,18 @@ import torch
 from tqdm import tqdm
 
 from pipeline import methods
+from pipeline.beam_search import beam_search
 from pipeline.device import Placement, add_arguments, place
 from pipeline.io import read_jsonl, write_json, write_lines
 from pipeline.models.prefix import build_cache
 from pipeline.models.seq2seq_prefix import prefix_in_attention
 from pipeline.runtime import entry_point, set_threads
-from pipeline.textformat import pad, prompt_ids, seq2seq_source_ids
+from pipeline.textformat import COMPACT, TextFormat, pad, prompt_ids, seq2seq_source_ids
 
 DEFAULT_DECODING = {
+    # "generated" (current transformers) or "with_prompt" (transformers 3.2, which made the
+    # paper's numbers: a finished beam's length counts the prompt; pipeline.beam_search)
+    "length_normalisation": "generated",
     "num_beams": 5,
     "max_new_tokens": 100,
     "min_new_tokens": 5,
@@ -153,6 +157,8 @@ def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None, infix
     if infix is not None:
         return generate_infix_batch(lm, tok, prompts, dc, infix)
     ids, mask = on_device(lm, pad(prompts, tok.pad_token_id, "left"))
+    if dc["length_normalisation"] == "with_prompt" and dc["num_beams"] > 1:
+        return released_beam_batch(lm, tok, ids, mask, dc, past)
     kw = generation_kwargs(tok, dc)
     if past is not None:
         bsz = ids.shape[0]
@@ -170,6 +176,24 @@ def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None, infix
     out = lm.generate(input_ids=ids, attention_mask=mask, **kw)
     texts = tok.batch_decode(out[:, ids.shape[1] :], skip_special_tokens=True)
     return [t.strip() for t in texts]
+
+
+def released_beam_batch(lm, tok, ids, mask, dc: dict, past=None) -> list[str]:
+    """A batch through ``pipeline.beam_search`` (the released code's beam scoring)."""
+    rows = past_mask = None
+    if isinstance(past, list):
+        rows, past_mask = stack_prefixes(past)
+    elif past is not None:
+        rows = past.unsqueeze(0).expand(ids.shape[0], -1, -1)
+    if rows is not None:
+        rows = rows.to(device=lm.device, dtype=lm.dtype)
+    banned = _newline_token_ids(tok) if dc["ban_newlines"] else ()
+    if dc["no_repeat_ngram_size"]:
+        raise ValueError("length_normalisation with_prompt: no_repeat_ngram_size is not supported")
+    out = beam_search(
+        lm, ids, mask, dc, tok.eos_token_id, tok.pad_token_id, banned, rows, past_mask
+    )
+    return [t.strip() for t in tok.batch_decode(out, skip_special_tokens=True)]
 
 
 def on_device(lm, tensors):
@@ -201,11 +225,15 @@ def decode(
     progress: bool = False,
     max_source_tokens: int | None = None,
     infix=None,
+    fmt: TextFormat = COMPACT,
 ) -> list[str]:
-    """Decode ``sources`` in length-sorted batches; ``past`` as in ``generate_batch``."""
+    """Decode ``sources`` in length-sorted batches; ``past`` as in ``generate_batch``;
+    decoder-only prompts written as ``fmt`` says (the run's layout and text prompt)."""
     dc = {**DEFAULT_DECODING, **dc}
-    encode = seq2seq_source_ids if lm.config.is_encoder_decoder else prompt_ids
-    prompts = [encode(tok, s, max_source_tokens) for s in sources]
+    if lm.config.is_encoder_decoder:
+        prompts = [seq2seq_source_ids(tok, s, max_source_tokens) for s in sources]
+    else:
+        prompts = [prompt_ids(tok, s, max_source_tokens, fmt) for s in sources]
     order = sorted(range(len(prompts)), key=lambda i: (len(prompts[i]), i))
     outputs: list[str | None] = [None] * len(prompts)
     bs = dc["batch_size"]
@@ -246,7 +274,8 @@ def main(argv=None) -> None:
     sources = [r["source"] for r in rows]
     infix = past if hp["type"] == "infix" else None
     past = None if infix is not None else past
-    outputs = decode(lm, tok, sources, dc, past, True, hp.get("max_source_tokens"), infix)
+    fmt = TextFormat.of(hp)
+    outputs = decode(lm, tok, sources, dc, past, True, hp.get("max_source_tokens"), infix, fmt)
     write_lines(a.out, outputs)
     write_json(
         a.info,

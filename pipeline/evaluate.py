@@ -13,7 +13,9 @@ halves, and ``--join python.json`` joins the half just computed with another one
 workflow's Java step writes the run's metrics that way).
 
 ``--test`` defaults to the prepared test set. A release file works too, for outputs produced
-elsewhere: E2E ``testset_w_refs.csv``, WebNLG ``testdata_with_lex.xml``, DART
+elsewhere: E2E ``testset_w_refs.csv`` or the paper's tokenised ``src1_test.txt`` (references
+grouped as its code grouped them; with ``--protocol paper`` this is the paper's own scoring,
+``measure_scores.py -p`` on those references), WebNLG ``testdata_with_lex.xml``, DART
 ``dart-v1.1.1-full-test.xml`` (one line per XML entry: the official kit's 5,097, not the
 paper's de-duplicated set). Prints the JSON when --out is not given. Every result records
 the metric settings (a signature per metric) and the package versions.
@@ -28,9 +30,9 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from pipeline.data import dart, webnlg
+from pipeline.data import dart, e2e_paper, webnlg
 from pipeline.data import e2e as e2e_data
-from pipeline.data.prepare import DATASETS
+from pipeline.data.prepare import RELEASES as DATASETS
 from pipeline.errors import PipelineError
 from pipeline.io import read_json, read_jsonl, read_lines, write_json
 from pipeline.metrics import e2e, rouge, triples
@@ -61,6 +63,8 @@ def load_test(dataset: str, test_path: str | Path) -> list[dict]:
         return read_jsonl(path)
     if dataset == "e2e" and path.suffix == ".csv":
         return e2e_data.grouped(path, "test")
+    if dataset == "e2e" and path.suffix == ".txt":  # the paper's tokenised src1_test.txt
+        return e2e_paper.grouped(path, "test")
     if dataset == "webnlg" and path.suffix == ".xml":
         return webnlg.read_test(path)
     if dataset == "dart" and path.suffix == ".xml":

@@ -1,18 +1,59 @@
-"""How a (source, target) pair becomes token ids (``paper.md`` §3.1).
+r"""How a (source, target) pair becomes token ids (``paper.md`` §3.1).
 
 Decoder-only LMs (GPT-2 family): the paper's GPT-2 string is ``" " + x + " <|endoftext|> " + y + " <|endoftext|>"``: the end
 token is both the x/y separator and the end of y. We build the ids piecewise with the
 model's own end token so the label boundary never depends on how a tokenizer merges text
 around a special token, and so the loss covers exactly y and the final end token.
 
+Two layouts (``TextFormat``):
+
+- ``compact`` (default): `` x`` <eos> `` y`` <eos>.
+- ``paper``: what the released code's slow GPT-2 tokenizer (transformers 3.2) made of that
+  string. Its ``<|endoftext|>`` is an ``AddedToken(lstrip=False, rstrip=False)``, so the text
+  is split at it *without* stripping spaces, and each piece is pre-tokenised by GPT-2's regex,
+  whose ``\s+(?!\S)|\s+`` leaves the space before the special token as a token of its own
+  (``Ġ``, GPT-2 id 220): `` x `` <eos> `` y `` <eos> -- a lone space token before each
+  <eos>, in training and in the test prompt (`` x <|endoftext|>``) alike.
+
+``text_prompt`` puts words before every source (`` table-to-text: x``): the released code's
+low-data fine-tuning saw the words that initialise the prefix, in training and decoding.
+
 Encoder-decoders (BART family): HF's standard seq2seq collation, ``seq2seq_example_ids``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 IGNORE = -100
+LAYOUTS = ("compact", "paper")
+
+
+@dataclass(frozen=True)
+class TextFormat:
+    """How a decoder-only (source, target) pair is written before tokenisation."""
+
+    layout: str = "compact"
+    text_prompt: str | None = None
+
+    @classmethod
+    def of(cls, hp: dict) -> TextFormat:
+        return cls(hp.get("token_layout", "compact"), hp.get("text_prompt"))
+
+    def __post_init__(self):
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"token layout {self.layout!r}: expected one of {LAYOUTS}")
+
+    def text(self, s: str, prompted: bool = False) -> str:
+        """`` s`` as tokenised before an <eos> (a trailing space in the paper's layout)."""
+        if prompted and self.text_prompt:
+            s = f"{self.text_prompt} {s}"
+        return " " + s + (" " if self.layout == "paper" else "")
+
+
+COMPACT = TextFormat()
 
 
 def pad(rows: list[list[int]], pad_id: int, side: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -28,21 +69,28 @@ def pad(rows: list[list[int]], pad_id: int, side: str) -> tuple[torch.Tensor, to
     return ids, mask
 
 
-def prompt_ids(tok, source: str, max_source_tokens: int | None = None) -> list[int]:
+def prompt_ids(
+    tok, source: str, max_source_tokens: int | None = None, fmt: TextFormat = COMPACT
+) -> list[int]:
     """`` x <eos>``; x cut to ``max_source_tokens`` tokens (XSUM articles: 512 in the paper)."""
-    ids = tok(" " + source, add_special_tokens=False)["input_ids"]
+    ids = tok(fmt.text(source, prompted=True), add_special_tokens=False)["input_ids"]
     return ids[:max_source_tokens] + [tok.eos_token_id]
 
 
-def target_ids(tok, target: str) -> list[int]:
-    return tok(" " + target, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+def target_ids(tok, target: str, fmt: TextFormat = COMPACT) -> list[int]:
+    return tok(fmt.text(target), add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
 
 
 def example_ids(
-    tok, source: str, target: str, max_length: int | None = None, max_source: int | None = None
+    tok,
+    source: str,
+    target: str,
+    max_length: int | None = None,
+    max_source: int | None = None,
+    fmt: TextFormat = COMPACT,
 ):
     """(input_ids, labels): labels are IGNORE over the prompt, so only y and EOS are scored."""
-    src, tgt = prompt_ids(tok, source, max_source), target_ids(tok, target)
+    src, tgt = prompt_ids(tok, source, max_source, fmt), target_ids(tok, target, fmt)
     ids = src + tgt
     labels = [IGNORE] * len(src) + tgt
     if max_length is not None and len(ids) > max_length:

@@ -39,7 +39,7 @@ from pipeline.io import atomic_path, read_jsonl, write_json
 from pipeline.models.load import load as load_model
 from pipeline.models.variants import phrase_length
 from pipeline.runtime import entry_point, seed_everything, set_threads
-from pipeline.textformat import IGNORE, example_ids, pad, seq2seq_example_ids
+from pipeline.textformat import COMPACT, IGNORE, TextFormat, example_ids, pad, seq2seq_example_ids
 
 DEFAULTS = {
     "warmup_steps": 0,
@@ -101,12 +101,20 @@ def linear_schedule(opt, warmup: int, total: int) -> torch.optim.lr_scheduler.La
 
 
 def encode(
-    tok, rows: list[dict], max_length: int, max_source: int | None = None, seq2seq: bool = False
+    tok,
+    rows: list[dict],
+    max_length: int,
+    max_source: int | None = None,
+    seq2seq: bool = False,
+    fmt: TextFormat = COMPACT,
 ) -> list[tuple[list[int], list[int]]]:
-    """(ids, labels) per row: decoder-only [x; y] with labels over y, or (source ids, target
-    labels) for an encoder-decoder."""
-    pair = seq2seq_example_ids if seq2seq else example_ids
-    return [pair(tok, r["source"], r["target"], max_length, max_source) for r in rows]
+    """(ids, labels) per row: decoder-only [x; y] with labels over y (written as ``fmt``
+    says), or (source ids, target labels) for an encoder-decoder."""
+    if seq2seq:
+        return [
+            seq2seq_example_ids(tok, r["source"], r["target"], max_length, max_source) for r in rows
+        ]
+    return [example_ids(tok, r["source"], r["target"], max_length, max_source, fmt) for r in rows]
 
 
 def collate(examples, pad_id: int, decoder_start: int | None = None) -> dict[str, torch.Tensor]:
@@ -275,9 +283,13 @@ def train(
     cap = hp.get("max_source_tokens")
     seq2seq = lm.config.is_encoder_decoder
     start = lm.config.decoder_start_token_id if seq2seq else None
-    train_ex = encode(tok, train_rows, max_length, cap, seq2seq)
+    fmt = TextFormat.of(hp)
+    train_ex = encode(tok, train_rows, max_length, cap, seq2seq, fmt)
     dev_batches = batches_of(
-        encode(tok, dev_rows, max_length, cap, seq2seq), hp["batch_size"], tok.pad_token_id, start
+        encode(tok, dev_rows, max_length, cap, seq2seq, fmt),
+        hp["batch_size"],
+        tok.pad_token_id,
+        start,
     )
     bs = hp["batch_size"]
     steps_per_epoch = math.ceil(len(train_ex) / bs)

@@ -67,6 +67,20 @@ RELEASES = {
             "trainset.csv": None,
         },
     ),
+    # E2E as the paper's code read it: its repository's tokenised copy (pipeline.data.e2e_paper)
+    "e2e-paper": Release(
+        archive_url=(
+            "https://github.com/XiangLi1999/PrefixTuning/archive/"
+            "6519d30e69b15a180f23e2cd41b766d3f62b8e82.zip"
+        ),
+        archive_member_dir="data/e2e_data",
+        mirror_dir="e2e-paper",
+        files={
+            "src1_train.txt": None,  # no copy was reachable offline: recorded on first download
+            "src1_valid.txt": "ba963113c8401d3d26216c0dc0a6dae1ea6ea927de3bf830e32c41f65401c80d",
+            "src1_test.txt": "81b1bcd40c4f12845ec4eb61a77bf43765d112483cd9b2f91ef10bfc1b3d8f13",
+        },
+    ),
     # The WebNLG 2017 challenge files exactly as the paper's code read them
     # (XiangLi1999/PrefixTuning @ 6519d30, data/webnlg_challenge_2017).
     "webnlg": Release(

@@ -15,12 +15,14 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-from pipeline.data import dart, e2e, webnlg, xsum
+from pipeline.data import dart, e2e, e2e_paper, webnlg, xsum
 from pipeline.io import write_json, write_jsonl
 from pipeline.runtime import entry_point
 
 RAW_FILES = {
     "e2e": {"train": "trainset.csv", "dev": "devset.csv", "test": "testset_w_refs.csv"},
+    # the paper's tokenised E2E copy: the e2e release's `copy: paper` (staged as its own)
+    "e2e-paper": e2e_paper.FILES,
     "webnlg": {"train": "train/", "dev": "dev/", "test": "test/testdata_with_lex.xml"},
     "dart": {
         "train": "dart-v1.1.1-full-train.json",
@@ -35,6 +37,19 @@ RAW_FILES = {
     },
 }
 DATASETS = tuple(RAW_FILES)
+# a staging that is another copy of a release: prepared and scored as that release
+COPY_OF = {"e2e-paper": ("e2e", "paper")}
+RELEASES = tuple(d for d in DATASETS if d not in COPY_OF)
+
+
+def staging(release: str, copy: str = "canonical") -> str:
+    """The staged files a data set is prepared from: its release's, or a copy of them."""
+    if copy == "canonical":
+        return release
+    name = f"{release}-{copy}"
+    if COPY_OF.get(name) != (release, copy):
+        raise ValueError(f"no {copy!r} copy of {release!r} (known: {sorted(COPY_OF)})")
+    return name
 
 
 def raw_files(dataset: str, train_pool: str, topic_split: str | None = None) -> list[str]:
@@ -69,6 +84,9 @@ def read_splits(dataset: str, raw_dir: Path, train_pool: str, topic_split: str |
     if dataset == "e2e":
         read_pairs = lambda s: e2e.pairs(raw_dir / names[s], s)  # noqa: E731
         test = e2e.grouped(raw_dir / names["test"], "test")
+    elif dataset == "e2e-paper":
+        read_pairs = lambda s: e2e_paper.pairs(raw_dir / names[s], s)  # noqa: E731
+        test = e2e_paper.grouped(raw_dir / names["test"], "test")
     elif dataset == "webnlg":
         read_pairs = lambda s: webnlg.pairs(raw_dir, s)  # noqa: E731
         test = webnlg.test_instances(raw_dir)
@@ -117,8 +135,10 @@ def prepare(
     }
     if dataset == "webnlg":
         counts["test_tracks"] = dict(sorted(Counter(t["track"] for t in test).items()))
+    release, copy = COPY_OF.get(dataset, (dataset, "canonical"))
     meta = {
-        "dataset": dataset,
+        "dataset": release,
+        "copy": copy,
         "train_pool": train_pool,
         "train_pool_note": (
             "training examples are drawn from the DEV split (the staged data lack the train split)"

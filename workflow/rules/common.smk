@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, workflow.basedir)
 
 from pipeline import config as pconf
-from pipeline.data.prepare import raw_files
+from pipeline.data.prepare import raw_files, staging
 from pipeline.metrics.java import NO_JAVA_RELEASES
 from pipeline.report.paper import paper_method
 
@@ -36,7 +36,7 @@ wildcard_constraints:
     model="[^/]+",
     method="[^/]+",
     regime="full|low[0-9]+s[0-9]+|pct[0-9]+",
-    release="e2e|webnlg|dart|xsum",
+    release="e2e|e2e-paper|webnlg|dart|xsum",
     seed="[0-9]+",
 
 
@@ -56,18 +56,30 @@ def dataset_cfg(dataset):
     return config["datasets"][dataset]
 
 
+E2E_TEXT = {
+    "canonical": "the release CSVs (raw references)",
+    "paper": "the paper's tokenised copy (src1_*.txt, references as its code grouped them)",
+}
+
+
 def release_of(dataset):
     """The release a data set is prepared from (its name, or its `release:`)."""
     return dataset_cfg(dataset)["release"]
 
 
-def release_files(release):
-    """The release files every configured data set of ``release`` needs, staged once."""
+def staging_of(dataset):
+    """The staged files a data set is prepared from (its release, or the paper's copy)."""
+    ds = dataset_cfg(dataset)
+    return staging(ds["release"], ds["copy"])
+
+
+def release_files(staged):
+    """The files every configured data set of a staging needs, staged once."""
     files = {
         name: None
         for d, ds in config["datasets"].items()
-        if ds["release"] == release
-        for name in raw_files(release, ds["train_pool"], ds["topic_split"])
+        if staging_of(d) == staged
+        for name in raw_files(staged, ds["train_pool"], ds["topic_split"])
     }
     return list(files)
 
@@ -155,9 +167,13 @@ def exhibit_spec(exhibit):
             )
             break
     models = sorted({r.model for r in runs})
+    e2e_copies = sorted(
+        {dataset_cfg(r.dataset)["copy"] for r in runs if release_of(r.dataset) == "e2e"}
+    )
     protocol = (
+        f"; E2E text: {' + '.join(E2E_TEXT[c] for c in e2e_copies)}"
         f"; E2E metric protocol: {config['evaluation']['e2e_protocol']}"
-        if any(r.dataset == "e2e" for r in runs)
+        if e2e_copies
         else ""
     )
     notes.append(f"model(s): {', '.join(models)}{protocol}")

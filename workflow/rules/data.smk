@@ -24,7 +24,7 @@ rule download:
 
 rule prepare:
     input:
-        lambda w: f"resources/{release_of(w.dataset)}/MANIFEST.json",
+        lambda w: f"resources/{staging_of(w.dataset)}/MANIFEST.json",
     output:
         train="results/data/{dataset}/train.jsonl",
         dev="results/data/{dataset}/dev.jsonl",
@@ -35,7 +35,7 @@ rule prepare:
     conda:
         "../../envs/pipeline.yaml"
     params:
-        release=lambda w: release_of(w.dataset),
+        release=lambda w: staging_of(w.dataset),
         pool=lambda w: dataset_cfg(w.dataset)["train_pool"],
         subset=lambda w: " ".join(
             f"--test-{k} {v}"

@@ -1,0 +1,60 @@
+"""E2E as the paper's code read it: the released repository's tokenised copy.
+
+``data/e2e_data/src1_{train,valid,test}.txt`` of XiangLi1999/PrefixTuning: one
+``source||target`` pair per line, the source already linearised
+(``name : Blue Spice | Type : coffee shop | area : city centre``), the target tokenised the
+way its scorer expects (``A coffee shop in the city centre area called Blue Spice .``,
+"it 's", "£ 20 - 25", "family - friendly"). Training on this text and scoring against it
+moves BLEU by up to 5 points against the raw release CSVs (``pipeline.data.e2e``).
+
+Test references are grouped as the released ``run_generation.py`` grouped them
+(``read_e2e_files`` + ``write_e2e_corr``): every reference of a source, wherever it appears in
+the file, in order of each source's first appearance; each side stripped of surrounding
+spaces. For ``src1_test.txt`` that is the 630 MRs in the order of ``testset_w_refs.csv``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+
+FILES = {"train": "src1_train.txt", "dev": "src1_valid.txt", "test": "src1_test.txt"}
+
+
+class E2EPaperFormatError(PipelineError, ValueError):
+    pass
+
+
+def read(path: str | Path) -> list[tuple[str, str]]:
+    """(source, target) pairs; a line that is not ``source||target`` names file and line."""
+    path = Path(path)
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.strip().split("||")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise E2EPaperFormatError(f"{path}:{n}: expected 'source||target'")
+        rows.append((parts[0].strip(), parts[1].strip()))
+    if not rows:
+        raise E2EPaperFormatError(f"{path}: no 'source||target' lines")
+    return rows
+
+
+def pairs(path: str | Path, split: str) -> list[dict]:
+    """One training example per line."""
+    return [
+        {"id": f"{split}-{i}", "source": src, "target": tgt}
+        for i, (src, tgt) in enumerate(read(path))
+    ]
+
+
+def grouped(path: str | Path, split: str = "test") -> list[dict]:
+    """One instance per distinct source, its references grouped as the paper's code did."""
+    refs: dict[str, list[str]] = {}
+    for src, tgt in read(path):
+        refs.setdefault(src, []).append(tgt)
+    return [
+        {"id": f"{split}-{i}", "source": src, "refs": r} for i, (src, r) in enumerate(refs.items())
+    ]
