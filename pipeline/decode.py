@@ -267,10 +267,10 @@ def main(argv=None) -> None:
     placement = place(a.device, a.precision)
     hp, dc = json.loads(a.hparams), {**DEFAULT_DECODING, **json.loads(a.decoding)}
     t0 = time.time()
+    rows = read_jsonl(a.test)  # a bad test file fails before the model loads
     system, tok, past = methods.load_for_decoding(hp, a.run_dir, a.model_dir)
     lm = system.lm if past is not None else system
     lm, past = place_for_decoding(lm.eval(), past, placement)
-    rows = read_jsonl(a.test)
     sources = [r["source"] for r in rows]
     infix = past if hp["type"] == "infix" else None
     past = None if infix is not None else past

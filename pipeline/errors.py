@@ -7,3 +7,7 @@ exit non-zero, without a traceback; anything else is a bug and keeps its traceba
 
 class PipelineError(Exception):
     """Bad input: a malformed file, a wrong config key, a missing tool or model."""
+
+
+class InputError(PipelineError, OSError):
+    """A text input that cannot be read: missing, a folder, unreadable, or not UTF-8."""

@@ -65,6 +65,8 @@ def main(argv=None) -> None:
         if not sep:
             raise PipelineError(f"{a.input}:{n}: expected PREFIX_NAME<TAB>source")
         rows.append((name, source))
+    if not rows:
+        raise PipelineError(f"{a.input}: empty (no PREFIX_NAME<TAB>source lines)")
     lm, tok = load_model(a.model_dir)
     prefixes = load_prefixes(a.prefix)
     names = list(prefixes)

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.io import parse_xml
+from pipeline.io import parse_xml, read_text
 
 
 class DARTFormatError(PipelineError, ValueError):
@@ -26,7 +26,7 @@ def linearize(tripleset: list[list[str]]) -> str:
 def read_json(path: str | Path, split: str) -> list[dict]:
     path = Path(path)
     try:
-        records = json.loads(path.read_text(encoding="utf-8"))
+        records = json.loads(read_text(path))
     except json.JSONDecodeError as e:
         raise DARTFormatError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
     if not isinstance(records, list):

@@ -11,10 +11,12 @@ value, " | " between attributes, and the paper's attribute names (``eatType`` ->
 from __future__ import annotations
 
 import csv
+import io
 import re
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.io import read_text
 
 # The paper's attribute names (its src1_*.txt files); release names on the left.
 ATTRIBUTE_NAMES = {
@@ -62,7 +64,7 @@ def read_csv(path: str | Path) -> list[tuple[str, str]]:
     """Rows (mr, ref) of a release CSV; a malformed row is an error naming file and line."""
     path = Path(path)
     rows = []
-    with open(path, encoding="utf-8", newline="") as f:
+    with io.StringIO(read_text(path), newline="") as f:
         reader = csv.reader(f)
         try:
             header = next(reader)
