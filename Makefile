@@ -59,9 +59,12 @@ bench: setup
 test: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q
 
+# what CI runs before the tests: any finding fails
 lint: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH snakemake --lint
-	$(BIN)/ruff check pipeline tests || true
+	$(BIN)/snakefmt --check Snakefile workflow
+	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/ruff format --check pipeline tests benchmarks
 
 clean:
 	rm -rf results logs .snakemake resources

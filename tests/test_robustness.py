@@ -63,6 +63,23 @@ def train_args(hp, model_dir, data, out):
     ]
 
 
+def start_training_until_a_checkpoint(hp, model, data, out: Path) -> subprocess.Popen:
+    """A training process, returned once its first periodic checkpoint is on disk."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [PY, "-m", *train_args(hp, model, data, out)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 120
+    while not (out / "checkpoint.pt").exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    return proc
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -76,21 +93,9 @@ def test_kill_9_mid_training_then_rerun_ends_with_identical_weights(
     run(train_args(hp, model, data, tmp_path / "straight"))
 
     crashed = tmp_path / "crashed"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [PY, "-m", *train_args(hp, model, data, crashed)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 120
-    while (
-        not (crashed / "checkpoint.pt").exists() and proc.poll() is None and time.time() < deadline
-    ):
-        time.sleep(0.02)
+    proc = start_training_until_a_checkpoint(hp, model, data, crashed)
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc.communicate()
     assert (crashed / "checkpoint.pt").exists() and not (crashed / "train.json").exists()
 
     run(train_args(hp, model, data, crashed))
@@ -273,19 +278,8 @@ def test_sigterm_checkpoints_the_last_step_and_the_rerun_ends_identical(
     hp = {**HP, "checkpoint_every": 50, "max_steps": 150, "eval_every": None}
     model = tiny_models["gpt2"]
     run(train_args(hp, model, data, tmp_path / "straight"))
-    stopped = tmp_path / "stopped"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [PY, "-m", *train_args(hp, model, data, stopped)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.time() + 120  # mid-training: the periodic checkpoint of step 50 is there
-    while not (stopped / "checkpoint.pt").exists() and time.time() < deadline:
-        time.sleep(0.01)
+    stopped = tmp_path / "stopped"  # mid-training: the periodic checkpoint of step 50 is there
+    proc = start_training_until_a_checkpoint(hp, model, data, stopped)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1 and "stopped by signal" in err and "Traceback" not in err
