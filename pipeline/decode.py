@@ -36,6 +36,7 @@ from tqdm import tqdm
 from pipeline import methods
 from pipeline.beam_search import beam_search
 from pipeline.device import Placement, add_arguments, place
+from pipeline.errors import PipelineError
 from pipeline.io import read_jsonl, write_json, write_lines
 from pipeline.models.prefix import build_cache
 from pipeline.models.seq2seq_prefix import prefix_in_attention
@@ -189,7 +190,10 @@ def released_beam_batch(lm, tok, ids, mask, dc: dict, past=None) -> list[str]:
         rows = rows.to(device=lm.device, dtype=lm.dtype)
     banned = _newline_token_ids(tok) if dc["ban_newlines"] else ()
     if dc["no_repeat_ngram_size"]:
-        raise ValueError("length_normalisation with_prompt: no_repeat_ngram_size is not supported")
+        raise PipelineError(
+            "decoding: length_normalisation with_prompt (the released code's beam search) has "
+            "no no_repeat_ngram_size; set it to 0 or use length_normalisation generated"
+        )
     out = beam_search(
         lm, ids, mask, dc, tok.eos_token_id, tok.pad_token_id, banned, rows, past_mask
     )

@@ -112,7 +112,9 @@ def resolve_device(spec: str = "auto") -> torch.device:
                 "install a CUDA build of torch (README, 'Paper scale')"
             )
         device = torch.device(spec)
-        if device.index is not None and device.index >= torch.cuda.device_count():
+        if device.index is None:  # "cuda": the first visible GPU (set_device needs an index)
+            return torch.device("cuda", 0)
+        if device.index >= torch.cuda.device_count():
             raise DeviceError(f"device {spec!r}: only {torch.cuda.device_count()} GPU(s) visible")
         return device
     raise DeviceError(f"device {spec!r}: expected auto, cpu, cuda or cuda:N")

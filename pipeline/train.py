@@ -25,6 +25,7 @@ import json
 import math
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -75,8 +76,9 @@ class StopSignals:
         self._previous = {}
 
     def __enter__(self):
-        for sig in self.SIGNALS:
-            self._previous[sig] = signal.signal(sig, self._note)
+        if threading.current_thread() is threading.main_thread():  # signals reach it only
+            for sig in self.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._note)
         return self
 
     def _note(self, signum, _frame):

@@ -246,6 +246,27 @@ def test_precisions_that_cannot_run_here_say_so():
         pdevice.resolve_device("gpu0")
 
 
+def test_a_cuda_device_always_names_its_index(monkeypatch):
+    # torch.cuda.set_device and the per-GPU locks need an index; "cuda" means the first GPU
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert pdevice.resolve_device("cuda") == torch.device("cuda", 0)
+    assert pdevice.resolve_device("cuda:1") == torch.device("cuda", 1)
+    with pytest.raises(pdevice.DeviceError, match="only 2 GPU"):
+        pdevice.resolve_device("cuda:2")
+
+
+def test_several_gpus_are_shared_out_one_job_each(monkeypatch, tmp_path):
+    monkeypatch.setattr(pdevice, "LOCK_DIR", tmp_path)
+    held = []
+    monkeypatch.setattr(pdevice, "_HELD_LOCKS", held)
+    first, second = pdevice._free_gpu(2), pdevice._free_gpu(2)
+    assert (first, second) == (0, 1) and len(held) == 2  # this process now holds both
+    assert pdevice._free_gpu(2) == 0  # all taken: share the first rather than fail
+    for handle in held:
+        handle.close()
+
+
 def test_autocast_and_loss_scaling_follow_the_precision():
     assert Placement(torch.device("cpu"), "fp32").half is None
     with Placement(torch.device("cpu"), "bf16").autocast():
