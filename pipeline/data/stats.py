@@ -42,7 +42,9 @@ def dataset_row(data_dir: Path, tok, max_source_tokens: int) -> dict:
     paper = PAPER_TABLE1.get(meta["dataset"], ("–", float("nan"), float("nan")))
     split = meta.get("topic_split")
     return {
-        "dataset": meta["dataset"] + (f" ({split})" if split else ""),
+        "dataset": meta["dataset"]
+        + (" (the paper's tokenised copy)" if meta.get("copy") == "paper" else "")
+        + (f" ({split})" if split else ""),
         "train_pool": meta["train_pool"],
         "train_examples": len(train),
         "test_instances": len(test),
