@@ -190,3 +190,23 @@ def test_every_entry_point_reads_user_files_or_says_which_one_is_wrong(
         assert len(lines) == 1 and "Traceback" not in err, f"{name} / {variant}: {err[-2000:]}"
         assert bad.name in lines[0] and message in lines[0], f"{name} / {variant}: {lines[0]}"
         assert not any((out / o).exists() for o in outputs), f"{name} / {variant} wrote output"
+
+
+def test_discarded_fine_tuned_weights_leave_outputs_and_ask_for_retraining(world, tmp_path, capsys):
+    # keep_weights: false (the paper's low-data grid): decode, then delete the model folder
+    import shutil as sh
+
+    run = tmp_path / "run"
+    sh.copytree(world["model"], run / "model")
+    hp = {"type": "finetune"}
+    argv = ["--hparams", json.dumps(hp), "--run-dir", str(run), "--model-dir", str(world["model"]),
+            "--test", str(world["root"] / "data/test.jsonl"), "--decoding", json.dumps(DC),
+            "--out", str(tmp_path / "hyp.txt"), "--info", str(tmp_path / "info.json")]  # fmt: skip
+    code, err = _call(decode.main, [*argv, "--discard-weights"], capsys)
+    assert code == 0, err
+    assert json.loads((tmp_path / "info.json").read_text())["weights_discarded"] is True
+    assert not (run / "model").exists() and (tmp_path / "hyp.txt").stat().st_size > 0
+    (tmp_path / "hyp.txt").unlink()
+    code, err = _call(decode.main, argv, capsys)
+    assert code == 1 and "deleted after an earlier decoding" in err and "Traceback" not in err
+    assert not (tmp_path / "hyp.txt").exists()
