@@ -158,17 +158,12 @@ def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None, infix
     if infix is not None:
         return generate_infix_batch(lm, tok, prompts, dc, infix)
     ids, mask = on_device(lm, pad(prompts, tok.pad_token_id, "left"))
+    rows, prefix_mask = prefix_rows(lm, past, mask)
     if dc["length_normalisation"] == "with_prompt" and dc["num_beams"] > 1:
-        return released_beam_batch(lm, tok, ids, mask, dc, past)
+        return released_beam_batch(lm, tok, ids, mask, dc, rows, prefix_mask)
     kw = generation_kwargs(tok, dc)
-    if past is not None:
+    if rows is not None:
         bsz = ids.shape[0]
-        if isinstance(past, list):
-            rows, prefix_mask = stack_prefixes(past)
-        else:
-            rows = past.unsqueeze(0).expand(bsz, -1, -1)
-            prefix_mask = mask.new_ones((bsz, past.shape[0]))
-        rows = rows.to(device=lm.device, dtype=lm.dtype)
         rows = rows.repeat_interleave(dc["num_beams"], dim=0)  # generate's beam layout
         kw["cache"] = build_cache(rows, lm.config)
         length = rows.shape[1]
@@ -179,15 +174,22 @@ def generate_batch(lm, tok, prompts: list[list[int]], dc: dict, past=None, infix
     return [t.strip() for t in texts]
 
 
-def released_beam_batch(lm, tok, ids, mask, dc: dict, past=None) -> list[str]:
-    """A batch through ``pipeline.beam_search`` (the released code's beam scoring)."""
-    rows = past_mask = None
+def prefix_rows(lm, past, mask):
+    """``past`` (None, one prefix [L, W] or a list of per-row prefixes) as one row per prompt
+    [B, L, W] in the model's device and dtype, with the mask of its real columns [B, L]."""
+    if past is None:
+        return None, None
     if isinstance(past, list):
-        rows, past_mask = stack_prefixes(past)
-    elif past is not None:
-        rows = past.unsqueeze(0).expand(ids.shape[0], -1, -1)
-    if rows is not None:
-        rows = rows.to(device=lm.device, dtype=lm.dtype)
+        rows, prefix_mask = stack_prefixes(past)
+    else:
+        rows = past.unsqueeze(0).expand(mask.shape[0], -1, -1)
+        prefix_mask = mask.new_ones((mask.shape[0], past.shape[0]))
+    return rows.to(device=lm.device, dtype=lm.dtype), prefix_mask
+
+
+def released_beam_batch(lm, tok, ids, mask, dc: dict, rows=None, prefix_mask=None) -> list[str]:
+    """A batch through ``pipeline.beam_search`` (the released code's beam scoring); ``rows``,
+    ``prefix_mask`` as ``prefix_rows`` gives them."""
     banned = _newline_token_ids(tok) if dc["ban_newlines"] else ()
     if dc["no_repeat_ngram_size"]:
         raise PipelineError(
@@ -195,7 +197,7 @@ def released_beam_batch(lm, tok, ids, mask, dc: dict, past=None) -> list[str]:
             "no no_repeat_ngram_size; set it to 0 or use length_normalisation generated"
         )
     out = beam_search(
-        lm, ids, mask, dc, tok.eos_token_id, tok.pad_token_id, banned, rows, past_mask
+        lm, ids, mask, dc, tok.eos_token_id, tok.pad_token_id, banned, rows, prefix_mask
     )
     return [t.strip() for t in tok.batch_decode(out, skip_special_tokens=True)]
 

@@ -112,6 +112,15 @@ SRC1 = (
 )
 
 
+def src1_test(tmp_path):
+    """The paper's real src1_test.txt where the mirror is staged, else the fixture above."""
+    test = SHARED / "data/e2e-paper/src1_test.txt"
+    if not test.exists():
+        test = tmp_path / "src1_test.txt"
+        test.write_text(SRC1)
+    return test
+
+
 def test_the_papers_copy_groups_references_as_its_code_did(tmp_path):
     path = tmp_path / "src1_test.txt"
     path.write_text(SRC1)
@@ -134,10 +143,7 @@ def test_the_papers_copy_groups_references_as_its_code_did(tmp_path):
 
 
 def test_evaluate_scores_against_the_papers_tokenised_test_file(tmp_path):
-    test = SHARED / "data/e2e-paper/src1_test.txt"
-    if not test.exists():
-        test = tmp_path / "src1_test.txt"
-        test.write_text(SRC1)
+    test = src1_test(tmp_path)
     grouped = e2e_paper.grouped(test)
     hyp = tmp_path / "hyp.txt"
     hyp.write_text("".join(t["refs"][-1] + "\n" for t in grouped))  # tokenised outputs
@@ -164,9 +170,6 @@ def test_min_length_that_counts_the_prompt_never_binds_so_the_paper_config_sets_
     # sequence: every E2E prompt (" x " <eos>) is already longer, so no minimum ever applied
     config, _ = paper_config
     assert config["decoding"]["min_new_tokens"] == 0
-    test = SHARED / "data/e2e-paper/src1_test.txt"
-    if not test.exists():
-        test = tmp_path / "src1_test.txt"
-        test.write_text(SRC1)
+    test = src1_test(tmp_path)
     shortest = min(len(prompt_ids(bpe, t["source"], fmt=PAPER)) for t in e2e_paper.grouped(test))
     assert shortest >= 5

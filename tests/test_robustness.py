@@ -74,10 +74,15 @@ def start_training_until_a_checkpoint(hp, model, data, out: Path) -> subprocess.
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.time() + 120
-    while not (out / "checkpoint.pt").exists() and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.01)
+    wait_for_file(out / "checkpoint.pt", proc, 120)
     return proc
+
+
+def wait_for_file(path: Path, proc: subprocess.Popen, seconds: float) -> None:
+    """Until ``path`` exists, ``proc`` has ended, or ``seconds`` have passed."""
+    deadline = time.time() + seconds
+    while not path.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
 
 
 def digest(path: Path) -> str:
@@ -208,9 +213,7 @@ def test_kill_9_of_snakemake_mid_training_then_rerun_resumes_to_the_same_weights
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.time() + 180
-    while not ckpt.exists() and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.02)
+    wait_for_file(ckpt, proc, 180)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert ckpt.exists() and not (crashed / target).exists()

@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.io import iter_text_lines
 
 FILES = {"train": "src1_train.txt", "dev": "src1_valid.txt", "test": "src1_test.txt"}
 
@@ -30,7 +31,7 @@ def read(path: str | Path) -> list[tuple[str, str]]:
     """(source, target) pairs; a line that is not ``source||target`` names file and line."""
     path = Path(path)
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in iter_text_lines(path):
         if not line.strip():
             continue
         parts = line.strip().split("||")
