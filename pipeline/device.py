@@ -34,6 +34,7 @@ from pathlib import Path
 import torch
 
 from pipeline.errors import PipelineError
+from pipeline.provenance import project
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "auto")
 HALF = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -157,6 +158,7 @@ class Placement:
             "cpu_bf16": cpu_bf16(),
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
+            "project": project(),
         }
         if self.device.type == "cuda":
             info["gpu"] = torch.cuda.get_device_name(self.device)
