@@ -38,15 +38,15 @@ gpu-check: setup
 CPULOW := --configfile config/cpu-lowdata.yaml
 cpu-lowdata: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH snakemake --cores 2 --keep-going $(CPULOW) || true
-	$(BIN)/python -m pipeline.report.archive --results results/runs \
+	$(BIN)/python -m pipeline.report.archive --results results/cpu-lowdata/runs \
 	  --archive docs/results/cpu-lowdata/runs --experiment cpulow
 	$(MAKE) cpu-lowdata-report
 
 cpu-lowdata-report: setup
-	PATH=$(CURDIR)/$(BIN):$$PATH snakemake --cores 1 results/tables/e2e.md \
-	  results/figures/lowdata.png $(CPULOW) --config report_finished_only=True
-	cp results/tables/e2e.md results/tables/e2e.csv results/tables/e2e.significance.json \
-	  results/figures/lowdata.png results/figures/lowdata.pdf docs/results/cpu-lowdata/
+	PATH=$(CURDIR)/$(BIN):$$PATH snakemake --cores 1 results/cpu-lowdata/tables/e2e.md \
+	  results/cpu-lowdata/figures/lowdata.png $(CPULOW) --config report_finished_only=True
+	cd results/cpu-lowdata && cp tables/e2e.md tables/e2e.csv tables/e2e.significance.json \
+	  figures/lowdata.png figures/lowdata.pdf $(CURDIR)/docs/results/cpu-lowdata/
 
 bench: setup
 	$(BIN)/python benchmarks/train_step.py

@@ -24,7 +24,7 @@ FIXTURE = ROOT / "tests/fixtures/mirror/e2e/testset_w_refs.csv"
 def sources(n: int) -> list[str]:
     from pipeline.data.e2e import linearize, read_csv
 
-    test = ROOT / "results/data/e2e/test.jsonl"
+    test = ROOT / "results/demo/data/e2e/test.jsonl"
     if test.exists():
         from pipeline.io import read_jsonl
 

@@ -106,6 +106,22 @@ def load(path: str | Path) -> dict:
     return validate(config, source=str(path))
 
 
+def config_name(config: dict, configfiles=()) -> str:
+    """The name of a configuration's results root ``results/<name>``: its ``name:``, else the
+    stem of the last configuration file it was read from (``config/demo.yaml`` -> ``demo``)."""
+    if config.get("name"):
+        return config["name"]
+    if configfiles:
+        name = Path(str(list(configfiles)[-1])).stem
+        if name == "models" or not name[:1].isalnum():
+            raise ConfigError(
+                f"configuration file {name!r}: cannot name a results root (results/{name}); "
+                "give the configuration a name: key"
+            )
+        return name
+    raise ConfigError("the configuration has no name: key and no configuration file")
+
+
 def method_type(name: str, overrides: dict | None = None) -> str:
     """``prefix-L5`` is of type ``prefix`` unless its overrides name a type."""
     if overrides and "type" in overrides:

@@ -2,7 +2,7 @@
 
 Usage: python -m pipeline.evaluate --dataset e2e|webnlg|dart|xsum --hyp outputs.txt
        (--dataset may be left out when --test is a prepared test.jsonl: its meta.json names it)
-       [--test results/data/{dataset}/test.jsonl | a release test file]
+       --test results/<config>/data/{dataset}/test.jsonl | a release test file
        [--protocol official|paper] [--threads N] [--part all|python|java] [--out F]
        python -m pipeline.evaluate --merge python.json java.json --out metrics.json
 
@@ -133,7 +133,9 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=DATASETS)
     p.add_argument("--hyp")
-    p.add_argument("--test", default=None, help="default: results/data/{dataset}/test.jsonl")
+    p.add_argument(
+        "--test", help="a prepared test.jsonl (results/<config>/data/...) or a release file"
+    )
     p.add_argument("--protocol", default="official", choices=sorted(e2e.PROTOCOLS))
     p.add_argument("--threads", type=int, default=1, help="processes for TER")
     p.add_argument("--part", default="all", choices=["all", "python", "java"])
@@ -148,10 +150,9 @@ def main(argv=None) -> None:
         if a.dataset is None and a.test and Path(a.test).with_name("meta.json").exists():
             # a prepared test set says which release it came from (data sets can be renamed)
             a.dataset = read_json(Path(a.test).with_name("meta.json"))["dataset"]
-        if not (a.dataset and a.hyp):
-            p.error("--dataset and --hyp are required (or --merge)")
-        test = a.test or f"results/data/{a.dataset}/test.jsonl"
-        result = evaluate(a.dataset, a.hyp, test, a.protocol, a.threads, a.part, a.tercom_jar)
+        if not (a.dataset and a.hyp and a.test):
+            p.error("--dataset, --hyp and --test are required (or --merge)")
+        result = evaluate(a.dataset, a.hyp, a.test, a.protocol, a.threads, a.part, a.tercom_jar)
         if a.join:
             result = merge([read_json(a.join), result])
     if a.out:

@@ -23,7 +23,7 @@ start=$(date +%s)
 echo "smoke DAG on the GPU in bf16: $(( $(date +%s) - start )) s"
 "$PY" - "$work" <<'PYEOF'
 import json, pathlib, sys
-runs = sorted(pathlib.Path(sys.argv[1], "results/runs").glob("*/*/*/*/*/seed*/train.json"))
+runs = sorted(pathlib.Path(sys.argv[1], "results/smoke/runs").glob("*/*/*/*/*/seed*/train.json"))
 devices = {json.loads(p.read_text())["machine"]["device"] for p in runs}
 precisions = {json.loads(p.read_text())["precision"] for p in runs}
 print(f"{len(runs)} runs trained on {sorted(devices)} in {sorted(precisions)}")

@@ -84,3 +84,14 @@ def test_a_data_set_decoding_override_holds_only_what_it_changes():
     cfg = pconf.validate(smoke())
     assert "batch_size" not in cfg["datasets"]["xsum"]["decoding"]  # no schema defaults
     assert cfg["datasets"]["xsum"]["decoding"]["length_penalty"] == 0.8
+
+
+def test_a_configuration_names_its_results_root():
+    """results/<name>: the name: key, else the configuration file's stem."""
+    assert pconf.config_name({"name": "mine"}, ["config/demo.yaml"]) == "mine"
+    assert pconf.config_name({}, ["config/base.yaml", "config/demo.yaml"]) == "demo"
+    assert pconf.config_name(pconf.load(ROOT / "config/config.yaml")) == "paper"
+    with pytest.raises(pconf.ConfigError, match="name"):
+        pconf.config_name({}, ["config/models.yaml"])  # results/models holds the shared models
+    with pytest.raises(pconf.ConfigError, match="name"):
+        pconf.config_name({})

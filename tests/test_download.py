@@ -16,6 +16,22 @@ def test_staging_from_a_mirror_checks_and_records_checksums(tmp_path):
     assert m["files"]["devset.csv"]["origin"].startswith("mirror:")
 
 
+def test_a_staged_file_is_a_cache_shared_by_configurations(tmp_path):
+    """A second staging (another configuration) reuses an unchanged file and its origin; a
+    file changed since is staged again."""
+    files = ["devset.csv", "testset_w_refs.csv"]
+    first = download.stage("e2e", files, tmp_path, FIXTURES / "mirror", verify_canonical=False)
+    # no mirror now: only the cache can serve the files
+    again = download.stage("e2e", files, tmp_path, None, verify_canonical=False)
+    assert again == first
+    (tmp_path / "devset.csv").write_text("mr,ref\n")  # edited by hand: not what was staged
+    third = download.stage("e2e", ["devset.csv"], tmp_path, FIXTURES / "mirror", False)
+    assert third["files"]["devset.csv"] == first["files"]["devset.csv"]
+    assert (tmp_path / "devset.csv").read_bytes() == (
+        FIXTURES / "mirror/e2e/devset.csv"
+    ).read_bytes()
+
+
 def test_a_checksum_mismatch_is_an_error_and_stages_nothing(tmp_path):
     mirror = tmp_path / "mirror"
     (mirror / "e2e").mkdir(parents=True)

@@ -180,7 +180,7 @@ def test_kill_9_of_snakemake_mid_training_then_rerun_resumes_to_the_same_weights
     """The Snakemake path: kill the whole job tree, rerun with --rerun-incomplete."""
     from tests.test_workflow import copy_project, snakemake
 
-    target = "results/runs/lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1/train.json"
+    target = "results/smoke/runs/lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1/train.json"
     dirs = {}
     for name in ("straight", "crashed"):
         d = copy_project(tmp_path / name)
@@ -190,7 +190,7 @@ def test_kill_9_of_snakemake_mid_training_then_rerun_resumes_to_the_same_weights
             "max_steps: 24, eval_every: 2, batch_size: 4, checkpoint_every: 2}",
         )
         assert resumable != cfg
-        (d / "config/resumable.yaml").write_text(resumable)
+        (d / "config/resumable.yaml").write_text("name: smoke\n" + resumable)  # same root
         dirs[name] = d
     snakemake(dirs["straight"], target, "--cores", "1", "--configfile", "config/resumable.yaml")
 

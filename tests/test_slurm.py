@@ -14,7 +14,7 @@ import pytest
 
 from tests.test_workflow import copy_project, snakemake
 
-TARGET = "results/runs/lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1/test.hyp.txt"
+TARGET = "results/smoke/runs/lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1/test.hyp.txt"
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("PREFIX_REPRO_SLURM") != "1" or not shutil.which("sbatch"),
@@ -43,7 +43,7 @@ def test_train_and_decode_go_through_sbatch_with_a_gpu_and_match_a_local_run(tmp
         "resources: {train_threads: 1,", "resources: {train_gpu: 1, train_threads: 1,"
     )
     assert gpu != smoke
-    (cluster / "config/smoke-gpu.yaml").write_text(gpu)
+    (cluster / "config/smoke-gpu.yaml").write_text("name: smoke\n" + gpu)  # same root
     snakemake(
         cluster, TARGET, "--profile", "profiles/slurm", "--configfile", "config/smoke-gpu.yaml"
     )

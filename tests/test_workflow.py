@@ -47,11 +47,11 @@ def smoke_run(tmp_path_factory):
 
 
 EXHIBITS = [
-    f"results/tables/{t}.{ext}"
+    f"results/smoke/tables/{t}.{ext}"
     for t in ("e2e", "webnlg", "dart", "xsum")
     for ext in ("md", "csv", "tex", "significance.json")
 ] + [
-    f"results/figures/{f}.{ext}"
+    f"results/smoke/figures/{f}.{ext}"
     for f in ("lowdata", "prefix_length", "init")
     for ext in ("png", "pdf")
 ]
@@ -61,7 +61,7 @@ EXHIBITS = [
 def test_the_smoke_dag_builds_every_exhibit(smoke_run):
     for f in EXHIBITS:
         assert (smoke_run / f).stat().st_size > 0, f
-    table = (smoke_run / "results/tables/e2e.md").read_text()
+    table = (smoke_run / "results/smoke/tables/e2e.md").read_text()
     assert "scale: smoke" in table
     # low-data cells: the paper has a figure, not numbers -- its claim is quoted, no row copied
     low = [ln for ln in table.splitlines() if ln.startswith(("| 8 examples", "| 16 examples"))]
@@ -73,17 +73,19 @@ def test_the_smoke_dag_builds_every_exhibit(smoke_run):
     assert "paired bootstrap" in table
     assert table.count("| tiny-gpt2 | 2 |") == 2
     # each data set in its own columns, beside its own paper table
-    assert "| BLEU S | BLEU U | BLEU A |" in (smoke_run / "results/tables/webnlg.md").read_text()
-    xsum = (smoke_run / "results/tables/xsum.md").read_text()
+    assert (
+        "| BLEU S | BLEU U | BLEU A |" in (smoke_run / "results/smoke/tables/webnlg.md").read_text()
+    )
+    xsum = (smoke_run / "results/smoke/tables/xsum.md").read_text()
     assert "| R-1 | R-2 | R-L |" in xsum and "BART-L FT-FULL (Lewis et al., 2020)" in xsum
 
 
 @pytest.mark.slow
 def test_every_run_has_outputs_for_every_test_instance(smoke_run):
-    runs = list((smoke_run / "results/runs").glob("*/e2e/tiny-gpt2/*/*/seed1"))
+    runs = list((smoke_run / "results/smoke/runs").glob("*/e2e/tiny-gpt2/*/*/seed1"))
     # the low-data grid + fttop2, adapter, emb, infix once each + two initialisations
     assert len(runs) == 8 + 4 + 2
-    n_test = sum(1 for _ in open(smoke_run / "results/data/e2e/test.jsonl"))
+    n_test = sum(1 for _ in open(smoke_run / "results/smoke/data/e2e/test.jsonl"))
     for run in runs:
         assert len((run / "test.hyp.txt").read_text().split("\n")) - 1 == n_test
         assert (run / "test.metrics.json").exists()
@@ -96,11 +98,36 @@ def test_a_second_invocation_has_nothing_to_do(smoke_run):
 
 
 @pytest.mark.slow
+def test_configurations_live_side_by_side(smoke_run):
+    """Another configuration, whose E2E data differ (training pool, test subset), runs in the
+    same working directory without touching the smoke results: switching back reruns nothing."""
+    import yaml
+
+    other = yaml.safe_load((smoke_run / "config/smoke.yaml").read_text())
+    other["datasets"] = {"e2e": {"train_pool": "dev", "test_subset": {"every": 2}}}
+    exp = other["experiments"]["lowdata"]
+    exp.update(methods={"prefix": exp["methods"]["prefix"]}, exhibits=["e2e_table"])
+    exp["lowdata"] = {"sizes": [8], "subsets": 1}
+    other["experiments"] = {"lowdata": exp}
+    (smoke_run / "config/other.yaml").write_text(yaml.safe_dump(other))
+    snakemake(smoke_run, "--cores", "2", "--configfile", "config/other.yaml")
+
+    def n_test(name):
+        return len((smoke_run / f"results/{name}/data/e2e/test.jsonl").read_text().splitlines())
+
+    assert n_test("other") == (n_test("smoke") + 1) // 2  # its own data, beside the smoke's
+    assert (smoke_run / "results/other/tables/e2e.md").exists()
+    for name in ("other", "smoke"):
+        res = snakemake(smoke_run, "-n", "--configfile", f"config/{name}.yaml")
+        assert "Nothing to be done" in res.stdout + res.stderr, (name, res.stdout[-2000:])
+
+
+@pytest.mark.slow
 def test_a_single_exhibit_is_a_target_of_its_own(smoke_run):
     res = snakemake(
         smoke_run,
         "-n",
-        "results/figures/lowdata.png",
+        "results/smoke/figures/lowdata.png",
         "--forcerun",
         "figure",
         "--configfile",
@@ -173,23 +200,23 @@ def test_a_second_working_directory_reproduces_outputs_and_metrics_byte_for_byte
         "lowdata/e2e/tiny-gpt2/finetune/low8s1/seed1",
     ]
     copy_project(tmp_path)
-    targets = [f"results/runs/{r}/test.metrics.json" for r in runs]
+    targets = [f"results/smoke/runs/{r}/test.metrics.json" for r in runs]
     snakemake(tmp_path, *targets, "--cores", "2", "--configfile", "config/smoke.yaml")
     for r in runs:
         for name in ("test.hyp.txt", "test.metrics.json"):
-            a = (smoke_run / "results/runs" / r / name).read_bytes()
-            b = (tmp_path / "results/runs" / r / name).read_bytes()
+            a = (smoke_run / "results/smoke/runs" / r / name).read_bytes()
+            b = (tmp_path / "results/smoke/runs" / r / name).read_bytes()
             assert a == b, f"{r}/{name} differs between two runs of the same configuration"
 
 
 @pytest.mark.slow
 def test_exhibits_are_a_pure_function_of_the_results(smoke_run):
     files = [
-        "results/tables/e2e.md",
-        "results/tables/e2e.csv",
-        "results/tables/e2e.tex",
-        "results/figures/lowdata.png",
-        "results/figures/lowdata.pdf",
+        "results/smoke/tables/e2e.md",
+        "results/smoke/tables/e2e.csv",
+        "results/smoke/tables/e2e.tex",
+        "results/smoke/figures/lowdata.png",
+        "results/smoke/figures/lowdata.pdf",
     ]
     before = {f: (smoke_run / f).read_bytes() for f in files}
     snakemake(
@@ -212,10 +239,10 @@ def test_archived_runs_are_read_not_trained_again(smoke_run, tmp_path):
     """A long grid grows across machines: runs in the experiment's archive are reused."""
     from pipeline.report.archive import archive_runs
 
-    archived = archive_runs(smoke_run / "results/runs", tmp_path / "archive", "lowdata")
+    archived = archive_runs(smoke_run / "results/smoke/runs", tmp_path / "archive", "lowdata")
     assert len(archived) == 8
     assert (
-        archive_runs(smoke_run / "results/runs", tmp_path / "archive", "lowdata") == []
+        archive_runs(smoke_run / "results/smoke/runs", tmp_path / "archive", "lowdata") == []
     )  # idempotent
     work = copy_project(tmp_path / "fresh")
     shutil.rmtree(tmp_path / "archive/lowdata/e2e/tiny-gpt2/prefix/low16s2")  # one run missing
@@ -226,7 +253,9 @@ def test_archived_runs_are_read_not_trained_again(smoke_run, tmp_path):
     )
     (work / "config/smoke.yaml").write_text(cfg)
     # the low-data figure needs the 8 runs of the archived experiment only
-    res = snakemake(work, "-n", "results/figures/lowdata.png", "--configfile", "config/smoke.yaml")
+    res = snakemake(
+        work, "-n", "results/smoke/figures/lowdata.png", "--configfile", "config/smoke.yaml"
+    )
     out = res.stdout + res.stderr
     train_line = next(ln for ln in out.splitlines() if ln.strip().startswith("train "))
     assert int(train_line.split()[-1]) == 1  # only the run that is not archived

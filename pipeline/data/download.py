@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import shutil
 import sys
 import urllib.request
@@ -285,6 +286,10 @@ def stage(
     for name in files:
         dest = out_dir / name.rstrip("/")
         canonical = rel.files[name] if verify_canonical else None
+        cached = _cached(out_dir, name, dest, canonical)
+        if cached is not None:  # staged before (by this or another configuration)
+            manifest["files"][name] = cached
+            continue
         src = mirror_root / name.rstrip("/") if mirror_root else None
         with atomic_path(dest) as tmp:
             if src is not None and src.exists():
@@ -316,7 +321,29 @@ def stage(
             "origin": origin,
             "canonical_sha256_pinned": rel.files[name] is not None,
         }
+        write_json(_record(out_dir, name), manifest["files"][name])
     return manifest
+
+
+def _record(out_dir: Path, name: str) -> Path:
+    """Where a staged file's digest and origin are kept (``.staged/`` beside the files)."""
+    return out_dir / ".staged" / f"{name.rstrip('/')}.json"
+
+
+def _cached(out_dir: Path, name: str, dest: Path, canonical: str | None) -> dict | None:
+    """A staged file's record when the file is still exactly what was staged (and, with a
+    pinned checksum, the canonical file); None when it must be staged (again)."""
+    record = _record(out_dir, name)
+    if not (dest.exists() and record.exists()):
+        return None
+    try:
+        info = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return None
+    got = digest(dest)
+    if got != info.get("sha256") or (canonical is not None and got != canonical):
+        return None
+    return info
 
 
 def main(argv=None) -> None:

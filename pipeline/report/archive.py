@@ -5,7 +5,7 @@ finished runs are copied into a committed folder; an experiment with ``archive: 
 run from ``DIR/{run path}`` when it is there and trains only the runs that are not, so a new
 machine extends the grid instead of restarting it.
 
-Usage: python -m pipeline.report.archive --results results/runs --archive DIR [--experiment E]
+Usage: python -m pipeline.report.archive --results results/<config>/runs --archive DIR [--experiment E]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def archive_runs(
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--results", default="results/runs")
+    p.add_argument("--results", required=True, help="results/<config>/runs")
     p.add_argument("--archive", required=True)
     p.add_argument("--experiment", default=None)
     a = p.parse_args(argv)

@@ -3,6 +3,7 @@
 
 import copy
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -27,7 +28,24 @@ pconf.validate(
 
 RUNS = pconf.expand_runs(config)
 RUN_BY_PATH = {r.path: r for r in RUNS}
-RESULTS = "results"
+
+# Each configuration has its own results root (results/<name>), so that any number of them
+# live side by side in one working directory; models (results/models) and staged releases
+# (resources/) are shared, being defined by their names alone.
+NAME = pconf.config_name(config, workflow.overwrite_configfiles)
+RESULTS = f"results/{NAME}"
+RUN_ID = "{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}"
+RUN = f"runs/{RUN_ID}"
+
+
+def out(*parts):
+    """A path under this configuration's results root."""
+    return os.path.join(RESULTS, *parts)
+
+
+def logs(*parts):
+    """A log path: logs/<name>/..."""
+    return os.path.join("logs", NAME, *parts)
 
 
 wildcard_constraints:
@@ -110,7 +128,7 @@ def decoding_of(dataset):
 
 
 def train_inputs(w):
-    base = f"results/data/{w.dataset}"
+    base = out("data", w.dataset)
     if w.regime == "full":
         return {"train": f"{base}/train.jsonl", "dev": f"{base}/dev.jsonl"}
     if w.regime.startswith("pct"):
@@ -136,7 +154,7 @@ def run_dir(r):
     archive = config["experiments"][r.experiment].get("archive")
     if archive and (Path(archive) / r.path / "test.metrics.json").exists():
         return f"{archive}/{r.path}"
-    return f"results/runs/{r.path}"
+    return out("runs", r.path)
 
 
 def exhibit_runs(exhibit):
@@ -163,7 +181,7 @@ def exhibit_spec(exhibit):
         sub = dataset_cfg(r.dataset)["test_subset"]
         if sub:
             notes.append(
-                f"{r.dataset}: scored on a test subset {sub} (see results/data/{r.dataset}/meta.json)"
+                f"{r.dataset}: scored on a test subset {sub} (see {out('data', r.dataset, 'meta.json')})"
             )
             break
     models = sorted({r.model for r in runs})
@@ -186,7 +204,7 @@ def exhibit_spec(exhibit):
             "kind": stem if figure else None,
             "notes": notes,
             "tests": {
-                d: f"results/data/{d}/test.jsonl"
+                d: out("data", d, "test.jsonl")
                 for d in sorted({r.dataset for r in runs})
             },
             "runs": [
@@ -222,7 +240,7 @@ def exhibit_inputs(exhibit):
     hyps = [
         f"{run_dir(r)}/test.hyp.txt" for r in runs
     ]  # the significance test rescores them
-    tests = sorted({f"results/data/{r.dataset}/test.jsonl" for r in runs})
+    tests = sorted({out("data", r.dataset, "test.jsonl") for r in runs})
     return files + hyps + tests
 
 
@@ -260,8 +278,8 @@ def exhibit_of(stem):
 def exhibit_files(exhibit):
     stem, _, _, figure = EXHIBITS[exhibit]
     if figure:
-        return [f"results/figures/{stem}.{ext}" for ext in FIGURE_EXT]
-    return [f"results/tables/{stem}.{ext}" for ext in TABLE_EXT]
+        return [out("figures", f"{stem}.{ext}") for ext in FIGURE_EXT]
+    return [out("tables", f"{stem}.{ext}") for ext in TABLE_EXT]
 
 
 # the tokenizer the data-set table counts in: the first experiment's model
@@ -278,7 +296,7 @@ def all_targets():
         or Path(run_dir(r), "test.metrics.json").exists()
     ]
     if config["datasets"]:
-        targets += ["results/tables/datasets.md"]
+        targets += [out("tables/datasets.md")]
     for exhibit in EXHIBITS:
         if exhibit_runs(exhibit):
             targets += exhibit_files(exhibit)

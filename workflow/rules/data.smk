@@ -2,12 +2,13 @@
 
 
 # one staging per release: the data sets prepared from it (XSUM and its topic and low-data
-# variants) share its files
+# variants) share its files. The files in resources/ are a cache shared by every configuration
+# (a file staged and unchanged is not staged again); each configuration has its own manifest.
 rule download:
     output:
-        manifest="resources/{release}/MANIFEST.json",
+        manifest=out("staging/{release}.json"),
     log:
-        "logs/download/{release}.log",
+        logs("download/{release}.log"),
     conda:
         "../../envs/pipeline.yaml"
     params:
@@ -24,14 +25,14 @@ rule download:
 
 rule prepare:
     input:
-        lambda w: f"resources/{staging_of(w.dataset)}/MANIFEST.json",
+        lambda w: out("staging", f"{staging_of(w.dataset)}.json"),
     output:
-        train="results/data/{dataset}/train.jsonl",
-        dev="results/data/{dataset}/dev.jsonl",
-        test="results/data/{dataset}/test.jsonl",
-        meta="results/data/{dataset}/meta.json",
+        train=out("data/{dataset}/train.jsonl"),
+        dev=out("data/{dataset}/dev.jsonl"),
+        test=out("data/{dataset}/test.jsonl"),
+        meta=out("data/{dataset}/meta.json"),
     log:
-        "logs/prepare/{dataset}.log",
+        logs("prepare/{dataset}.log"),
     conda:
         "../../envs/pipeline.yaml"
     params:
@@ -48,19 +49,19 @@ rule prepare:
         ),
     shell:
         "python -m pipeline.data.prepare --dataset {params.release}"
-        " --raw-dir resources/{params.release} --out-dir results/data/{wildcards.dataset}"
+        " --raw-dir resources/{params.release} --out-dir $(dirname {output.meta})"
         " --train-pool {params.pool} {params.subset} {params.topics} > {log} 2>&1"
 
 
 rule subsample:
     input:
-        train="results/data/{dataset}/train.jsonl",
-        dev="results/data/{dataset}/dev.jsonl",
+        train=out("data/{dataset}/train.jsonl"),
+        dev=out("data/{dataset}/dev.jsonl"),
     output:
-        train="results/data/{dataset}/lowdata/low{size}s{subset}/train.jsonl",
-        dev="results/data/{dataset}/lowdata/low{size}s{subset}/dev.jsonl",
+        train=out("data/{dataset}/lowdata/low{size}s{subset}/train.jsonl"),
+        dev=out("data/{dataset}/lowdata/low{size}s{subset}/dev.jsonl"),
     log:
-        "logs/subsample/{dataset}/low{size}s{subset}.log",
+        logs("subsample/{dataset}/low{size}s{subset}.log"),
     conda:
         "../../envs/pipeline.yaml"
     params:
@@ -76,13 +77,13 @@ rule subsample:
 
 rule fraction:
     input:
-        train="results/data/{dataset}/train.jsonl",
-        dev="results/data/{dataset}/dev.jsonl",
+        train=out("data/{dataset}/train.jsonl"),
+        dev=out("data/{dataset}/dev.jsonl"),
     output:
-        train="results/data/{dataset}/fractions/pct{percent}/train.jsonl",
-        dev="results/data/{dataset}/fractions/pct{percent}/dev.jsonl",
+        train=out("data/{dataset}/fractions/pct{percent}/train.jsonl"),
+        dev=out("data/{dataset}/fractions/pct{percent}/dev.jsonl"),
     log:
-        "logs/fraction/{dataset}/pct{percent}.log",
+        logs("fraction/{dataset}/pct{percent}.log"),
     conda:
         "../../envs/pipeline.yaml"
     shell:

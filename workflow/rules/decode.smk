@@ -3,16 +3,16 @@
 
 rule decode:
     input:
-        summary="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/train.json",
-        test="results/data/{dataset}/test.jsonl",
+        summary=out(RUN, "train.json"),
+        test=out("data/{dataset}/test.jsonl"),
         model="results/models/{model}/acquired.json",
     output:
-        hyp="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.hyp.txt",
-        info="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.decode.json",
+        hyp=out(RUN, "test.hyp.txt"),
+        info=out(RUN, "test.decode.json"),
     log:
-        "logs/decode/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+        logs("decode", f"{RUN_ID}.log"),
     benchmark:
-        "results/benchmarks/decode/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.tsv"
+        out("benchmarks/decode", f"{RUN_ID}.tsv")
     # finish started runs first (decode 1, scoring 2 over train's 0): on few cores a run's
     # metrics land, and can be archived, as soon as its training ends
     priority: 1

@@ -15,15 +15,13 @@ TERCOM_ARG = (
 
 rule score_python:
     input:
-        hyp="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.hyp.txt",
-        test="results/data/{dataset}/test.jsonl",
-        meta="results/data/{dataset}/meta.json",  # names the release the test set is from
+        hyp=out(RUN, "test.hyp.txt"),
+        test=out("data/{dataset}/test.jsonl"),
+        meta=out("data/{dataset}/meta.json"),  # names the release the test set is from
     output:
-        temp(
-            "results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.python.json"
-        ),
+        temp(out(RUN, "test.python.json")),
     log:
-        "logs/score_python/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+        logs("score_python", f"{RUN_ID}.log"),
     wildcard_constraints:
         dataset=JAVA_DATASETS,
     priority: 2
@@ -44,14 +42,14 @@ rule score_python:
 # Python half into the run's metrics (one job fewer per run than a separate merge step).
 rule score_java:
     input:
-        hyp="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.hyp.txt",
-        test="results/data/{dataset}/test.jsonl",
-        meta="results/data/{dataset}/meta.json",
-        python="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.python.json",
+        hyp=out(RUN, "test.hyp.txt"),
+        test=out("data/{dataset}/test.jsonl"),
+        meta=out("data/{dataset}/meta.json"),
+        python=out(RUN, "test.python.json"),
     output:
-        metrics="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.metrics.json",
+        metrics=out(RUN, "test.metrics.json"),
     log:
-        "logs/score_java/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+        logs("score_java", f"{RUN_ID}.log"),
     wildcard_constraints:
         dataset=JAVA_DATASETS,
     priority: 2
@@ -68,13 +66,13 @@ rule score_java:
 
 rule score:
     input:
-        hyp="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.hyp.txt",
-        test="results/data/{dataset}/test.jsonl",
-        meta="results/data/{dataset}/meta.json",
+        hyp=out(RUN, "test.hyp.txt"),
+        test=out("data/{dataset}/test.jsonl"),
+        meta=out("data/{dataset}/meta.json"),
     output:
-        metrics="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/test.metrics.json",
+        metrics=out(RUN, "test.metrics.json"),
     log:
-        "logs/score/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+        logs("score", f"{RUN_ID}.log"),
     wildcard_constraints:
         dataset=NO_JAVA_DATASETS,
     priority: 2

@@ -5,7 +5,7 @@ rule acquire_model:
     output:
         info="results/models/{model}/acquired.json",
     log:
-        "logs/acquire_model/{model}.log",
+        logs("acquire_model/{model}.log"),
     conda:
         "../../envs/pipeline.yaml"
     threads: 1

@@ -6,23 +6,24 @@ rule table:
         lambda w: exhibit_inputs(exhibit_of(w.table)),
     output:
         report(
-            "results/tables/{table}.md",
+            out("tables/{table}.md"),
             caption="../report/table.rst",
             category="Tables",
         ),
-        "results/tables/{table}.csv",
-        "results/tables/{table}.tex",
-        "results/tables/{table}.significance.json",
+        out("tables/{table}.csv"),
+        out("tables/{table}.tex"),
+        out("tables/{table}.significance.json"),
     log:
-        "logs/report/table_{table}.log",
+        logs("report/table_{table}.log"),
     wildcard_constraints:
         table=TABLE_STEMS,
     conda:
         "../../envs/pipeline.yaml"
     params:
         spec=lambda w: exhibit_spec(exhibit_of(w.table)),
+        prefix=lambda w, output: os.path.splitext(output[0])[0],
     shell:
-        "python -m pipeline.report.tables --spec {params.spec:q} --out-prefix results/tables/{wildcards.table}"
+        "python -m pipeline.report.tables --spec {params.spec:q} --out-prefix {params.prefix}"
         " > {log} 2>&1"
 
 
@@ -31,39 +32,38 @@ rule figure:
         lambda w: exhibit_inputs(exhibit_of(w.figure)),
     output:
         report(
-            "results/figures/{figure}.png",
+            out("figures/{figure}.png"),
             caption="../report/figure.rst",
             category="Figures",
         ),
-        "results/figures/{figure}.pdf",
+        out("figures/{figure}.pdf"),
     log:
-        "logs/report/figure_{figure}.log",
+        logs("report/figure_{figure}.log"),
     wildcard_constraints:
         figure=FIGURE_STEMS,
     conda:
         "../../envs/pipeline.yaml"
     params:
         spec=lambda w: exhibit_spec(exhibit_of(w.figure)),
+        prefix=lambda w, output: os.path.splitext(output[0])[0],
     shell:
-        "python -m pipeline.report.figures --spec {params.spec:q} --out-prefix results/figures/{wildcards.figure}"
+        "python -m pipeline.report.figures --spec {params.spec:q} --out-prefix {params.prefix}"
         " > {log} 2>&1"
 
 
 rule table_datasets:
     input:
-        data=expand(
-            "results/data/{dataset}/meta.json", dataset=list(config["datasets"])
-        ),
+        data=expand(out("data/{dataset}/meta.json"), dataset=list(config["datasets"])),
         model=f"results/models/{STATS_MODEL}/acquired.json",
     output:
         report(
-            "results/tables/datasets.md",
+            out("tables/datasets.md"),
             caption="../report/table_datasets.rst",
             category="Tables",
         ),
-        "results/tables/datasets.csv",
+        out("tables/datasets.csv"),
     log:
-        "logs/report/table_datasets.log",
+        logs("report/table_datasets.log"),
     conda:
         "../../envs/pipeline.yaml"
     params:
@@ -72,6 +72,7 @@ rule table_datasets:
             str(c["max_source_tokens"] or 0) for c in config["datasets"].values()
         ),
         model_dir=lambda w, input: str(Path(input.model).parent),
+        prefix=lambda w, output: os.path.splitext(output[0])[0],
     shell:
         "python -m pipeline.data.stats --data-dirs {params.dirs} --max-source-tokens {params.caps}"
-        " --model-dir {params.model_dir} --out-prefix results/tables/datasets > {log} 2>&1"
+        " --model-dir {params.model_dir} --out-prefix {params.prefix} > {log} 2>&1"

@@ -6,11 +6,11 @@ rule train:
         unpack(train_inputs),
         model="results/models/{model}/acquired.json",
     output:
-        summary="results/runs/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}/train.json",
+        summary=out(RUN, "train.json"),
     log:
-        "logs/train/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.log",
+        logs("train", f"{RUN_ID}.log"),
     benchmark:
-        "results/benchmarks/train/{experiment}/{dataset}/{model}/{method}/{regime}/seed{seed}.tsv"
+        out("benchmarks/train", f"{RUN_ID}.tsv")
     conda:
         "../../envs/pipeline.yaml"
     threads: config["resources"]["train_threads"]
