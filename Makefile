@@ -4,14 +4,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo smoke paper-dry-run paper-cost test lint clean cpu-lowdata cpu-lowdata-report bench gpu-check
+.PHONY: setup demo smoke paper-dry-run paper-cost test lint clean cpu-lowdata cpu-lowdata-report cpu-claims bench gpu-check
 
 setup: $(STAMP)
 
-$(STAMP): requirements.lock requirements.txt
+$(STAMP): requirements.lock requirements.txt pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.lock
+	# the project itself (editable: the checkout is what runs), its pins from the lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 demo: setup
@@ -47,6 +49,11 @@ cpu-lowdata-report: setup
 	  results/cpu-lowdata/figures/lowdata.png $(CPULOW) --config report_finished_only=True
 	cd results/cpu-lowdata && cp tables/e2e.md tables/e2e.csv tables/e2e.significance.json \
 	  figures/lowdata.png figures/lowdata.pdf $(CURDIR)/docs/results/cpu-lowdata/
+
+# The paper-protocol low-data and initialisation grids on SmolLM2 (issue 17): one replicate at
+# a time, archived into docs/results/cpu-claims/runs as it lands; reruns continue the grid.
+cpu-claims: setup
+	PATH=$(CURDIR)/$(BIN):$$PATH scripts/cpu-claims.sh $(or $(CORES),1)
 
 bench: setup
 	$(BIN)/python benchmarks/train_step.py

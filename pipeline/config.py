@@ -1,6 +1,6 @@
 """Load and validate a configuration, and expand its experiments into runs.
 
-The schema (``workflow/schemas/config.schema.yaml``) documents every key. Unknown keys are
+The schema (``pipeline/schemas/config.schema.yaml``, linked from ``workflow/schemas/``) documents every key. Unknown keys are
 errors with a pointer to the offending key, because a mistyped hyper-parameter that silently
 falls back to its default would produce a plausible but wrong reproduction.
 
@@ -20,7 +20,8 @@ import yaml
 from pipeline.data.prepare import RELEASES, staging
 from pipeline.errors import PipelineError
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
+# package data (workflow/schemas/config.schema.yaml links here, where Snakemake users look)
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.yaml"
 
 
 class ConfigError(PipelineError, ValueError):

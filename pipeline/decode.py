@@ -33,9 +33,10 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from pipeline import methods
+from pipeline import distributed, methods
 from pipeline.beam_search import beam_search
 from pipeline.device import Placement, add_arguments, place
+from pipeline.distributed import SINGLE, World
 from pipeline.errors import PipelineError
 from pipeline.io import read_jsonl, write_json, write_lines
 from pipeline.models.prefix import build_cache
@@ -232,9 +233,12 @@ def decode(
     max_source_tokens: int | None = None,
     infix=None,
     fmt: TextFormat = COMPACT,
+    world: World = SINGLE,
 ) -> list[str]:
     """Decode ``sources`` in length-sorted batches; ``past`` as in ``generate_batch``;
-    decoder-only prompts written as ``fmt`` says (the run's layout and text prompt)."""
+    decoder-only prompts written as ``fmt`` says (the run's layout and text prompt).
+    Several processes decode every N-th batch each (the batches a single process would
+    decode, so the same outputs) and every process returns all outputs in input order."""
     dc = {**DEFAULT_DECODING, **dc}
     if lm.config.is_encoder_decoder:
         prompts = [seq2seq_source_ids(tok, s, max_source_tokens) for s in sources]
@@ -244,10 +248,16 @@ def decode(
     outputs: list[str | None] = [None] * len(prompts)
     bs = dc["batch_size"]
     chunks = [order[s : s + bs] for s in range(0, len(order), bs)]
-    for chunk in tqdm(chunks, desc="decode", file=sys.stderr, disable=not progress, mininterval=10):
+    mine = world.shard(chunks)
+    done = []
+    for chunk in tqdm(
+        mine, desc="decode", file=sys.stderr, disable=not (progress and world.main), mininterval=10
+    ):
         rows = [past[i] for i in chunk] if isinstance(past, list) else past
         texts = generate_batch(lm, tok, [prompts[i] for i in chunk], dc, rows, infix)
-        for i, text in zip(chunk, texts):
+        done.extend(zip(chunk, texts))
+    for part in distributed.gather(done, world):
+        for i, text in part:
             outputs[i] = text
     return outputs
 
@@ -270,7 +280,17 @@ def main(argv=None) -> None:
     add_arguments(p)
     a = p.parse_args(argv)
     set_threads(a.threads)
-    placement = place(a.device, a.precision)
+    world = distributed.from_environment()
+    placement = place(distributed.device_for(a.device, world), a.precision)
+    distributed.start(world, placement.device)
+    try:
+        decode_run(a, placement, world)
+    finally:
+        distributed.stop(world)
+
+
+def decode_run(a, placement: Placement, world: World) -> None:
+    """Decode one run's test set (every process a share) and write its outputs (rank 0)."""
     hp, dc = json.loads(a.hparams), {**DEFAULT_DECODING, **json.loads(a.decoding)}
     t0 = time.time()
     rows = read_jsonl(a.test)  # a bad test file fails before the model loads
@@ -281,7 +301,11 @@ def main(argv=None) -> None:
     infix = past if hp["type"] == "infix" else None
     past = None if infix is not None else past
     fmt = TextFormat.of(hp)
-    outputs = decode(lm, tok, sources, dc, past, True, hp.get("max_source_tokens"), infix, fmt)
+    outputs = decode(
+        lm, tok, sources, dc, past, True, hp.get("max_source_tokens"), infix, fmt, world
+    )
+    if not world.main:
+        return
     write_lines(a.out, outputs)
     write_json(
         a.info,
@@ -291,6 +315,7 @@ def main(argv=None) -> None:
             "seconds": round(time.time() - t0, 1),
             "empty_outputs": sum(1 for o in outputs if not o),
             "precision": placement.precision,
+            "processes": world.size,
             "machine": placement.describe(),
             "weights_discarded": discard_weights(hp, a.run_dir) if a.discard_weights else False,
         },

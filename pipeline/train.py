@@ -14,6 +14,10 @@ optimiser stay fp32, and fp16 scales the loss.
 A checkpoint is written every ``checkpoint_every`` steps and when the job is told to stop
 (SIGTERM or SIGUSR1: a SLURM time limit, a pre-emption); the resubmitted job resumes from it.
 
+Started by ``torchrun --nproc-per-node N`` the run is data-parallel over N processes with the
+single-process run's global batch, schedule, data order and clipping (``pipeline.distributed``);
+rank 0 writes, and a checkpoint resumes with any number of processes.
+
 Usage: python -m pipeline.train --hparams JSON --model-dir DIR --train F --dev F
        --out-dir DIR --seed N --threads N [--device auto] [--precision fp32]
 """
@@ -33,8 +37,9 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from pipeline import methods
+from pipeline import distributed, methods
 from pipeline.device import Placement, add_arguments, place, to_device
+from pipeline.distributed import SINGLE, World
 from pipeline.errors import PipelineError
 from pipeline.io import atomic_path, read_jsonl, write_json
 from pipeline.models.load import load as load_model
@@ -177,18 +182,33 @@ def forward_loss(system, batch, reduction: str) -> torch.Tensor:
     return reduce_loss(*token_nll(system, batch), reduction)
 
 
+def loss_denominator(examples, reduction: str, seq2seq: bool) -> int:
+    """What ``reduce_loss`` divides a whole batch's summed NLL by: its labelled tokens
+    (``token_mean``; a decoder-only LM scores labels from position 1) or its sequences."""
+    if reduction == "sequence_sum":
+        return len(examples)
+    skip = 0 if seq2seq else 1
+    return max(1, sum(sum(1 for t in labels[skip:] if t != IGNORE) for _, labels in examples))
+
+
 @torch.no_grad()
-def dev_loss(system, dev_batches, placement: Placement | None = None) -> float:
+def dev_loss(
+    system, dev_batches, placement: Placement | None = None, world: World = SINGLE
+) -> float:
+    """Mean NLL per labelled dev token (processes of a run share the batches and the sums)."""
     placement = placement or CPU_FP32
     was_training = system.training
     system.eval()
     total = n = 0.0
-    for batch in dev_batches:
+    for batch in world.shard(dev_batches):
         with placement.autocast():
             nll, labels = token_nll(system, to_device(batch, placement.device))
         total += nll.sum().item()
         n += (labels != IGNORE).sum().item()
     system.train(was_training)
+    if world.active:
+        sums = torch.tensor([total, n], dtype=torch.float64, device=placement.device)
+        total, n = distributed.sum_(sums, world).tolist()
     return total / max(n, 1)
 
 
@@ -262,6 +282,7 @@ def train(
     out_dir: Path,
     seed: int,
     placement: Placement | None = None,
+    world: World = SINGLE,
 ) -> dict:
     """Train one run; resumes from ``out_dir/checkpoint.pt`` when a previous attempt died.
 
@@ -281,6 +302,11 @@ def train(
         hp["prefix_length"] = phrase_length(tok, hp["init_words"])
     system = methods.build(hp, lm, tok)
     accounting = methods.accounting(hp, system, lm)
+    if world.active:  # the same initial weights everywhere; dropout from per-rank streams
+        for p in system.parameters():
+            if p.requires_grad:
+                torch.distributed.broadcast(p.data, src=0)
+        reseed_rank(seed, world, 0)
     max_length = fit_length(hp, lm.config)
     cap = hp.get("max_source_tokens")
     seq2seq = lm.config.is_encoder_decoder
@@ -326,10 +352,14 @@ def train(
         gen.set_state(ckpt["data_rng"])
         set_rng_state(ckpt, dev)
         s = ckpt["loop"]
+        if world.active:
+            reseed_rank(seed, world, s["step"])
         s["resumed_from"] = s["resumed_from"] + [s["step"]]
         print(f"resumed from {ckpt_path} at step {s['step']}", file=sys.stderr)
 
     def checkpoint() -> None:
+        if not world.main:
+            return
         save_checkpoint(
             ckpt_path,
             {
@@ -344,21 +374,30 @@ def train(
         )
 
     system.train()
-    bar = tqdm(total=total_steps, initial=s["step"], desc="train", file=sys.stderr, mininterval=10)
+    bar = tqdm(
+        total=total_steps,
+        initial=s["step"],
+        desc="train",
+        file=sys.stderr,
+        mininterval=10,
+        disable=not world.main,
+    )
     with StopSignals() as stop:
         while s["step"] < total_steps:
-            if stop.received is not None:
+            if distributed.any_(stop.received is not None, dev, world):
                 checkpoint()
                 raise Interrupted(
-                    f"stopped by signal {stop.received} at step {s['step']} of {total_steps}; "
+                    f"stopped by signal {stop.received or 'to another process'} at step {s['step']} of {total_steps}; "
                     f"{ckpt_path} holds it, and the same job resumes from there"
                 )
-            train_step(hp, system, trainable, opt, sched, scaler, s, train_ex, gen, tok, placement)
+            train_step(
+                hp, system, trainable, opt, sched, scaler, s, train_ex, gen, tok, placement, world
+            )
             bar.update(1)
             bar.set_postfix(loss=f"{s['history'][-1]:.3f}")
             step = s["step"]
             if hp["eval_every"] and (step % hp["eval_every"] == 0 or step == total_steps):
-                dl = dev_loss(system, dev_batches, placement)
+                dl = dev_loss(system, dev_batches, placement, world)
                 s["dev_history"].append({"step": step, "dev_loss": dl})
                 if dl < s["best_dev_loss"]:
                     s.update(
@@ -371,9 +410,10 @@ def train(
     bar.close()
     if s["best_state"] is not None:
         methods.restore_state(hp, system, s["best_state"])
-    final_dev = dev_loss(system, dev_batches, placement)
+    final_dev = dev_loss(system, dev_batches, placement, world)
     system.eval()
-    methods.save(hp, system, tok, out_dir)
+    if world.main:
+        methods.save(hp, system, tok, out_dir)
     return {
         "hparams": hp,
         "seed": seed,
@@ -390,29 +430,42 @@ def train(
         "seconds": round(time.time() - t0, 1),
         "threads": torch.get_num_threads(),
         "precision": placement.precision,
+        "processes": world.size,
         "machine": placement.describe(),
     }
 
 
-def train_step(hp, system, trainable, opt, sched, scaler, s, train_ex, gen, tok, placement):
-    """One optimiser step on the next batch of the seeded order; advances the loop state."""
+def reseed_rank(seed: int, world: World, step: int) -> None:
+    """A process's own dropout stream, fixed by (seed, rank, step): reproducible for a given
+    number of processes, and different on every rank (one stream would repeat its masks)."""
+    torch.manual_seed(hash((seed, world.rank, step)) % 2**63)
+
+
+def train_step(
+    hp, system, trainable, opt, sched, scaler, s, train_ex, gen, tok, placement, world=SINGLE
+):
+    """One optimiser step on the next batch of the seeded order; advances the loop state.
+    Several processes each take every N-th example of the batch and sum their gradients."""
     bs = hp["batch_size"]
     if s["order"] is None:  # the data order is drawn on the host, from the run's generator
         s["order"] = torch.randperm(len(train_ex), generator=gen, device="cpu").tolist()
         s["pos"] = 0
     ids = s["order"][s["pos"] * bs : (s["pos"] + 1) * bs]
-    start = system.config.decoder_start_token_id if system.config.is_encoder_decoder else None
-    batch = to_device(
-        collate([train_ex[i] for i in ids], tok.pad_token_id, start), placement.device
-    )
-    with placement.autocast():
-        loss = forward_loss(system, batch, hp["loss"])
-    if not torch.isfinite(loss):
-        raise NonFiniteLoss(
-            f"non-finite training loss ({loss.item()}) at step {s['step'] + 1}; "
-            f"lower the learning rate (lr={hp['lr']})"
+    seq2seq = system.config.is_encoder_decoder
+    start = system.config.decoder_start_token_id if seq2seq else None
+    if world.active:
+        examples = [train_ex[i] for i in ids]
+        loss = shared_loss(hp, system, scaler, examples, tok, start, placement, world)
+        check_finite(loss, s, hp)  # the same sum everywhere: every process stops together
+    else:
+        batch = to_device(
+            collate([train_ex[i] for i in ids], tok.pad_token_id, start), placement.device
         )
-    scaler.scale(loss).backward()
+        with placement.autocast():
+            loss = forward_loss(system, batch, hp["loss"])
+        check_finite(loss, s, hp)
+        scaler.scale(loss).backward()
+    distributed.sum_gradients(trainable, world)
     scaler.unscale_(opt)  # clip the true gradients (a no-op without fp16 loss scaling)
     torch.nn.utils.clip_grad_norm_(trainable, hp["grad_clip"])
     scaler.step(opt)
@@ -424,6 +477,31 @@ def train_step(hp, system, trainable, opt, sched, scaler, s, train_ex, gen, tok,
     if s["pos"] * bs >= len(train_ex):
         s["order"], s["epoch"] = None, s["epoch"] + 1
     s["history"].append(round(loss.item(), 5))
+
+
+def check_finite(loss: torch.Tensor, s: dict, hp: dict) -> None:
+    if not torch.isfinite(loss):
+        raise NonFiniteLoss(
+            f"non-finite training loss ({loss.item()}) at step {s['step'] + 1}; "
+            f"lower the learning rate (lr={hp['lr']})"
+        )
+
+
+def shared_loss(hp, system, scaler, examples, tok, start, placement, world) -> torch.Tensor:
+    """This process's share of a global batch: its NLL divided by the whole batch's
+    denominator, backpropagated; returns the whole batch's loss (summed over processes)."""
+    denom = loss_denominator(examples, hp["loss"], start is not None)
+    mine = world.shard(examples)
+    if mine:
+        batch = to_device(collate(mine, tok.pad_token_id, start), placement.device)
+        with placement.autocast():
+            nll, _ = token_nll(system, batch)
+        local = nll.float().sum() / denom
+        scaler.scale(local).backward()
+        local = local.detach()
+    else:  # fewer examples than processes at the end of an epoch
+        local = torch.zeros((), device=placement.device)
+    return distributed.sum_(local.clone(), world)
 
 
 def main(argv=None) -> None:
@@ -438,19 +516,27 @@ def main(argv=None) -> None:
     add_arguments(p)
     a = p.parse_args(argv)
     set_threads(a.threads)
-    placement = place(a.device, a.precision)
-    summary = train(
-        json.loads(a.hparams),
-        a.model_dir,
-        read_jsonl(a.train),
-        read_jsonl(a.dev),
-        a.out_dir,
-        a.seed,
-        placement,
-    )
-    write_json(a.out_dir / "train.json", summary)
-    # the run is complete: its checkpoint would only waste disk
-    (a.out_dir / CHECKPOINT).unlink(missing_ok=True)
+    world = distributed.from_environment()
+    placement = place(distributed.device_for(a.device, world), a.precision)
+    distributed.start(world, placement.device)
+    try:
+        summary = train(
+            json.loads(a.hparams),
+            a.model_dir,
+            read_jsonl(a.train),
+            read_jsonl(a.dev),
+            a.out_dir,
+            a.seed,
+            placement,
+            world,
+        )
+        distributed.barrier(world)  # rank 0 has saved the weights
+        if world.main:
+            write_json(a.out_dir / "train.json", summary)
+            # the run is complete: its checkpoint would only waste disk
+            (a.out_dir / CHECKPOINT).unlink(missing_ok=True)
+    finally:
+        distributed.stop(world)
 
 
 if __name__ == "__main__":

@@ -31,3 +31,4 @@ assert all(d.startswith("cuda") for d in devices) and precisions == {"bf16"}
 PYEOF
 "$PY" benchmarks/gpu_train_step.py --precisions fp32 tf32 bf16
 "$PY" benchmarks/decode_precision.py --model gpt2-small --device cuda --n 64
+"$PY" benchmarks/ddp_scaling.py --precision bf16   # one run on all visible GPUs vs one

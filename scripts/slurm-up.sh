@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bring up a throwaway single-node SLURM (Debian 12, as root) for the cluster-profile test:
 # munge + slurmctld + slurmd on loopback, no accounting (the profile checks status with squeue),
-# one fake GPU (gres/gpu backed by /dev/null) so that --gpus=1 schedules.
+# two fake GPUs (gres/gpu backed by /dev/null and /dev/zero) so that --gpus=1 and a
+# two-process job's --gpus=2 schedule.
 # Recipe: shared docs/slurm-ci.md. Stop everything with scripts/slurm-down.sh.
 set -euo pipefail
 HOST="$(hostname -s)"
@@ -24,7 +25,7 @@ munge -n | unmunge >/dev/null
 rm -rf /var/spool/slurmctld /var/spool/slurmd   # a fresh cluster: no jobs from earlier runs
 install -d -o slurm -g slurm /var/spool/slurmctld /var/log/slurm /run/slurm
 install -d /var/spool/slurmd
-echo "NodeName=${HOST} Name=gpu File=/dev/null" > /etc/slurm/gres.conf
+printf "NodeName=%s Name=gpu File=%s\n" "$HOST" /dev/null "$HOST" /dev/zero > /etc/slurm/gres.conf
 cat > /etc/slurm/slurm.conf <<CONF
 ClusterName=ci
 SlurmctldHost=${HOST}(127.0.0.1)
@@ -48,7 +49,7 @@ SelectTypeParameters=CR_Core_Memory
 ReturnToService=2
 MinJobAge=3600
 GresTypes=gpu
-NodeName=${HOST} NodeAddr=127.0.0.1 CPUs=${CPUS} RealMemory=${MEM_MB} Gres=gpu:1 State=UNKNOWN
+NodeName=${HOST} NodeAddr=127.0.0.1 CPUs=${CPUS} RealMemory=${MEM_MB} Gres=gpu:2 State=UNKNOWN
 PartitionName=debug Nodes=${HOST} Default=YES MaxTime=INFINITE State=UP
 CONF
 

@@ -62,3 +62,22 @@ def test_tgen_baseline_reproduces_the_official_scores():
         round(s["CIDEr"], 4),
     ) == (0.6593, 8.6094, 0.4483, 0.6850, 2.2338)
     assert round(corpus_nist(hyps, refs, protocol="python"), 4) == 8.5923
+
+
+def test_every_metric_signature_reads_in_sacrebleus_grammar():
+    """key:value|key:value|..., ending in the version of what computed it."""
+    from pipeline import __version__
+    from pipeline.metrics import e2e, rouge
+    from pipeline.metrics.signature import parse, signature
+
+    assert signature(impl="x", stem=True, n=5) == f"impl:x|stem:yes|n:5|prefix-repro:{__version__}"
+    with pytest.raises(ValueError, match="separator"):
+        signature(tok="a|b")
+    hyps, refs = ["the cat sat on the mat"], [["a cat sat on the mat", "the cat sat"]]
+    sigs = {
+        **e2e.score(hyps, refs, part="python")["signature"],
+        **rouge.score(hyps, refs)["signature"],
+    }
+    for name in ("BLEU", "NIST", "ROUGE"):
+        fields = parse(sigs[name])
+        assert fields.get("version") or fields.get("prefix-repro") == __version__, sigs[name]

@@ -222,3 +222,20 @@ def test_paper_rows_without_a_run_here_say_not_run_and_show_the_papers_value(tmp
     assert "| (GPT-2 M) | INFIX-10 (Table 5) | 0 | – | not run (67.2) |" in md
     assert "PREFIX(0.1%) |" in md and md.count("PREFIX(0.1%)") == 1  # ours, not repeated
     assert "Shen et al." not in md  # another system's SOTA is not a row to run
+
+
+def test_the_init_figure_compares_initialisations_only_where_several_were_trained():
+    """The low-data grid's prefix runs ("table-to-text:" at 50-500 examples) join the
+    initialisation study at its one size (100) and nowhere else."""
+    import pandas as pd
+
+    from pipeline.report.figures import compared_initialisations
+
+    grid = [{"size": s, "init_words": "table-to-text:"} for s in (50, 100, 200, 500)]
+    study = [{"size": 100, "init_words": w} for w in (None, "summarize")]
+    df = pd.DataFrame(grid + study)
+    kept = compared_initialisations(df)
+    assert sorted(kept["size"].unique()) == [100]
+    assert len(kept) == 3
+    full_data = pd.DataFrame([{"size": None, "init_words": w} for w in (None, "keep")])
+    assert len(compared_initialisations(full_data)) == 2  # no sizes: nothing to filter

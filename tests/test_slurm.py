@@ -1,14 +1,16 @@
 """The cluster profile against a real (throwaway, single-node) SLURM.
 
-.ci/run brings SLURM up with scripts/slurm-up.sh (one fake GPU) and sets PREFIX_REPRO_SLURM=1;
+.ci/run brings SLURM up with scripts/slurm-up.sh (two fake GPUs) and sets PREFIX_REPRO_SLURM=1;
 elsewhere this test is skipped. It submits a slice of the smoke DAG (one training and one
 decoding job, the training job asking for a GPU) through profiles/slurm and checks that both
 went through sbatch and that the outputs equal a local run's.
 """
 
+import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +66,40 @@ def test_train_and_decode_go_through_sbatch_with_a_gpu_and_match_a_local_run(tmp
     assert decode[-1][3] == "N/A"
     # local rules stayed local: no SLURM log for data preparation or model acquisition
     assert not list(logs.glob("rule_prepare*")) and not list(logs.glob("rule_acquire_model*"))
+
+
+def test_a_two_process_training_job_asks_slurm_for_two_gpus_on_one_node(tmp_path):
+    """processes: 2 -> one SLURM job with --gpus=2 running torchrun with two processes (gloo
+    on this CPU node), whose weights equal a local one-process run's (tests/test_distributed)."""
+    from safetensors.torch import load_file
+
+    target = TARGET.replace("test.hyp.txt", "train.json")
+    local, cluster = tmp_path / "local", tmp_path / "cluster"
+    for d in (local, cluster):
+        d.mkdir()
+        copy_project(d)
+    snakemake(local, target, "--cores", "1", "--configfile", "config/smoke.yaml")
+    smoke = (cluster / "config/smoke.yaml").read_text()
+    two = smoke.replace(
+        "resources: {train_threads: 1,", "resources: {train_gpu: 1, train_threads: 1,"
+    ).replace(
+        "    lowdata: {sizes: [8, 16], subsets: 2}\n",
+        "    lowdata: {sizes: [8, 16], subsets: 2}\n    processes: 2\n",
+    )
+    assert two.count("processes: 2") == 1 and "train_gpu: 1" in two
+    (cluster / "config/smoke-ddp.yaml").write_text("name: smoke\n" + two)
+    snakemake(
+        cluster, target, "--profile", "profiles/slurm", "--configfile", "config/smoke-ddp.yaml"
+    )
+    summary = json.loads((cluster / target).read_text())
+    assert summary["processes"] == 2
+    run = Path(target).parent
+    a = load_file(local / run / "prefix.safetensors")
+    b = load_file(cluster / run / "prefix.safetensors")
+    assert max((a[k] - b[k]).abs().max().item() for k in a) < 1e-5
+    fields = "JobID:12,Comment:200,State:12,tres-per-job:40"
+    jobs = subprocess.run(
+        ["squeue", "--states=all", "-h", "-O", fields], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    train = sorted((j.split() for j in jobs if "rule_train" in j), key=lambda j: int(j[0]))
+    assert train[-1][2] == "COMPLETED" and train[-1][3] == "gres:gpu:2"

@@ -138,6 +138,30 @@ def test_a_single_exhibit_is_a_target_of_its_own(smoke_run):
     assert "rule train" not in out and "rule table:" not in out
 
 
+def test_an_experiment_of_n_processes_launches_torchrun_and_asks_for_n_gpus(tmp_path):
+    cfg = (ROOT / "config/smoke.yaml").read_text()
+    two = cfg.replace(
+        "resources: {train_threads: 1,", "resources: {train_gpu: 1, train_threads: 1,"
+    ).replace(
+        "    lowdata: {sizes: [8, 16], subsets: 2}\n",
+        "    lowdata: {sizes: [8, 16], subsets: 2}\n    processes: 2\n",
+    )
+    assert two.count("processes: 2") == 1
+    (tmp_path / "two.yaml").write_text(two)
+    target = "results/two/runs/lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1/test.hyp.txt"
+    # (--resources gpu=4: the default profile's gpu: 1 would cap the job's request at 1)
+    res = snakemake(
+        ROOT, "-n", "-p", target, "--resources", "gpu=4", "--configfile", str(tmp_path / "two.yaml")
+    )
+    out = res.stdout + res.stderr
+    train = out.split("rule train:")[1].split("rule ")[0]
+    decode = out.split("rule decode:")[1].split("rule ")[0]
+    assert "torchrun --standalone --nproc-per-node 2 -m pipeline.train" in train
+    assert "torchrun --standalone --nproc-per-node 2 -m pipeline.decode" in decode
+    assert "gpu=2" in train and "threads: 2" in train and "--threads 1 " in train
+    assert "mem_mb=2000" in train  # train_mem_mb (1000) per process
+
+
 def test_the_paper_configuration_plans_offline():
     res = snakemake(ROOT, "-n", "--printshellcmds")
     out = res.stdout + res.stderr

@@ -9,10 +9,13 @@ Scores are on the kit's scales: BLEU, METEOR, ROUGE-L in [0, 1]; NIST and CIDEr 
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import sacrebleu
 
 from pipeline.metrics.coco import coco_scores
 from pipeline.metrics.nist import corpus_nist
+from pipeline.metrics.signature import signature as metric_signature
 
 PROTOCOLS = {
     "official": {"nist": "perl", "note": "official e2e-metrics: raw references, Perl mteval NIST"},
@@ -51,14 +54,19 @@ def score(
         scores["BLEU"] = b.score / 100.0
         scores["NIST"] = corpus_nist(hypotheses, references, protocol=PROTOCOLS[protocol]["nist"])
         signature["BLEU"] = str(sig)
-        signature["NIST"] = f"n=5|tok:13a|lowercase|ref_len:{PROTOCOLS[protocol]['nist']}"
+        signature["NIST"] = metric_signature(
+            impl="mteval-v13a-port", n=5, tok="13a", case="lc", ref_len=PROTOCOLS[protocol]["nist"]
+        )
     if part in ("all", "java"):
         scores.update(coco_scores(hypotheses, references))
+        coco = f"pycocoevalcap-{version('pycocoevalcap')}"
         signature.update(
             {
-                "METEOR": "meteor-1.5.jar -l en -norm (pycocoevalcap), PTB-tokenised",
-                "ROUGE_L": "pycocoevalcap Rouge (LCS, beta=1.2), PTB-tokenised",
-                "CIDEr": "pycocoevalcap CIDEr-D, df from this set's references, PTB-tokenised",
+                "METEOR": metric_signature(
+                    impl="meteor-1.5", lang="en", norm=True, tok="ptb", via=coco
+                ),
+                "ROUGE_L": metric_signature(impl=coco, score="lcs-f", beta=1.2, tok="ptb"),
+                "CIDEr": metric_signature(impl=coco, variant="cider-d", df="test-refs", tok="ptb"),
             }
         )
     return {"scores": scores, "signature": signature}

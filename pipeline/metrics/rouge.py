@@ -4,7 +4,11 @@ same outputs always give the same number (unseeded it moves by +-0.03)."""
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import numpy as np
+
+from pipeline.metrics.signature import signature
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 SEED = 0
@@ -27,7 +31,13 @@ def score(hypotheses: list[str], references: list[list[str]]) -> dict:
     return {
         "scores": {names[k]: result[k].mid.fmeasure * 100 for k in ROUGE_TYPES},
         "signature": {
-            "ROUGE": f"rouge-score {', '.join(ROUGE_TYPES)}, use_stemmer=True, "
-            f"BootstrapAggregator mid F x100, numpy seed {SEED}"
+            "ROUGE": signature(
+                impl=f"rouge-score-{version('rouge-score')}",
+                types="+".join(ROUGE_TYPES),
+                stem=True,
+                agg="bootstrap-mid-f",
+                scale=100,
+                seed=SEED,
+            )
         },
     }

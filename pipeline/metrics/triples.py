@@ -20,6 +20,7 @@ Scores on the paper's scales: BLEU x100; METEOR and TER in [0, 1].
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numba
 import sacrebleu
@@ -27,6 +28,7 @@ import sacrebleu
 from pipeline.metrics import ter_count, tercom
 from pipeline.metrics.java import java_on_path
 from pipeline.metrics.meteor import Meteor
+from pipeline.metrics.signature import signature as sig
 
 MAX_REFS = 3
 TRACKS = ("all", "seen", "unseen")
@@ -126,22 +128,31 @@ def score(
         if tercom_jar:
             for name, (h, r) in meteor_jobs.items():
                 scores[name.replace("METEOR", "TER")] = tercom.corpus_ter(h, r, tercom_jar)
+    # sacrebleu's TER defaults stand in for tercom 0.7.25 (case-insensitive, punctuation kept,
+    # shifts up to 10 words); the edit count is compiled by numba and equals sacrebleu's
     ter_sig = (
-        f"tercom jar {tercom_jar} (case-insensitive, punctuation kept), normalised files"
+        sig(impl=f"tercom-jar:{Path(tercom_jar).name}", case="lc", punct=True, input="normalised")
         if tercom_jar
-        else f"sacrebleu {sacrebleu.__version__} TER() defaults (case-insensitive, punctuation "
-        "kept, shifts up to 10 words; stands in for tercom 0.7.25; edit count compiled by "
-        f"numba {numba.__version__}, equal to sacrebleu's), normalised files"
+        else sig(
+            impl=f"sacrebleu-{sacrebleu.__version__}",
+            case="lc",
+            punct=True,
+            shifts=10,
+            edits=f"numba-{numba.__version__}",
+            input="normalised",
+        )
     )
     signature = {
-        "normalisation": "unidecode+lower+\\W-split" if dataset == "webnlg" else "lower+\\W-split",
-        "references": f"first {MAX_REFS} per instance, missing = empty",
+        "normalisation": sig(
+            norm="unidecode+lower+w-split" if dataset == "webnlg" else "lower+w-split"
+        ),
+        "references": sig(refs=f"first-{MAX_REFS}", missing="empty"),
     }
     if python:
         signature["BLEU"] = str(bleu.get_signature())
     if part in ("all", "java"):
-        signature["METEOR"] = (
-            "meteor-1.5.jar -l en -norm (pycocoevalcap jar, one JVM), normalised files"
+        signature["METEOR"] = sig(
+            impl="meteor-1.5", lang="en", norm=True, jvm="one", input="normalised"
         )
     if (python and not tercom_jar) or (part in ("all", "java") and tercom_jar):
         signature["TER"] = ter_sig

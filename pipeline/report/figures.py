@@ -51,6 +51,19 @@ def init_label(words) -> str:
     return "random" if not isinstance(words, str) or not words else repr(words)
 
 
+def compared_initialisations(df: pd.DataFrame) -> pd.DataFrame:
+    """The prefix runs of the sizes at which more than one initialisation was trained: an
+    experiment of the low-data grid (one initialisation, every size) may lend its runs at the
+    initialisation study's size without drawing its other sizes into the figure."""
+    if "size" not in df or df["size"].isna().all():
+        return df
+    labels = pd.Series(
+        [init_label(w) for w in df.get("init_words", [None] * len(df))], index=df.index
+    )
+    sizes = labels.groupby(df["size"]).nunique()
+    return df[df["size"].isin(sizes[sizes > 1].index)]
+
+
 def points(df: pd.DataFrame, x: str, metrics, by: str | None) -> dict:
     """{line label: DataFrame indexed by x with (metric, mean|std|count) columns}."""
     groups = df.groupby(by, sort=True) if by else [("", df)]
@@ -77,7 +90,7 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
     elif kind == "prefix_length":  # prefix-tuning runs only: the others have no L
         df, x, by = df[df["type"] == "prefix"], "prefix_length", None
     elif kind == "init":
-        df = df[df["type"] == "prefix"]
+        df = compared_initialisations(df[df["type"] == "prefix"])
         labels = [init_label(w) for w in df.get("init_words", [None] * len(df))]
         order = sorted(set(labels), key=lambda w: (w != "random", w))  # random first
         df = df.assign(init=pd.Categorical(labels, categories=order, ordered=True))

@@ -118,6 +118,23 @@ def train_runtime(w):
     return exp.get("train_runtime_min") or config["resources"]["train_runtime_min"]
 
 
+def processes(w):
+    return config["experiments"][w.experiment]["processes"]
+
+
+def launcher(w):
+    """How a job of this run starts its entry point: one process, or torchrun with N."""
+    n = processes(w)
+    if n == 1:
+        return "python -m"
+    return f"torchrun --standalone --nproc-per-node {n} -m"
+
+
+def per_process(key):
+    """A per-process resource (GPUs, threads) times the run's processes."""
+    return lambda w: config["resources"][key] * processes(w)
+
+
 def keeps_weights(w):
     return config["experiments"][w.experiment]["keep_weights"]
 

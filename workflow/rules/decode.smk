@@ -18,18 +18,20 @@ rule decode:
     priority: 1
     conda:
         "../../envs/pipeline.yaml"
-    threads: config["resources"]["decode_threads"]
+    threads: per_process("decode_threads")
     resources:
-        mem_mb=config["resources"]["decode_mem_mb"],
-        gpu=config["resources"]["decode_gpu"],
+        mem_mb=per_process("decode_mem_mb"),
+        gpu=per_process("decode_gpu"),
         runtime=config["resources"]["decode_runtime_min"],
     params:
         hparams=lambda w: as_json(run_of(w).hparams),
         decoding=lambda w: as_json(decoding_of(w.dataset)),
         placement=PLACEMENT,
+        launch=launcher,
+        each=config["resources"]["decode_threads"],  # threads per process
         weights=lambda w: "" if keeps_weights(w) else "--discard-weights",
     shell:
-        "python -m pipeline.decode --hparams {params.hparams:q} --run-dir $(dirname {input.summary})"
+        "{params.launch} pipeline.decode --hparams {params.hparams:q} --run-dir $(dirname {input.summary})"
         " --model-dir results/models/{wildcards.model} --test {input.test}"
         " --decoding {params.decoding:q} --out {output.hyp} --info {output.info}"
-        " --threads {threads} {params.placement} {params.weights} > {log} 2>&1"
+        " --threads {params.each} {params.placement} {params.weights} > {log} 2>&1"

@@ -13,15 +13,17 @@ rule train:
         out("benchmarks/train", f"{RUN_ID}.tsv")
     conda:
         "../../envs/pipeline.yaml"
-    threads: config["resources"]["train_threads"]
+    threads: per_process("train_threads")
     resources:
-        mem_mb=config["resources"]["train_mem_mb"],
-        gpu=config["resources"]["train_gpu"],
+        mem_mb=per_process("train_mem_mb"),
+        gpu=per_process("train_gpu"),
         runtime=train_runtime,
     params:
         hparams=lambda w: as_json(run_of(w).hparams),
         placement=PLACEMENT,
+        launch=launcher,
+        each=config["resources"]["train_threads"],  # threads per process
     shell:
-        "python -m pipeline.train --hparams {params.hparams:q} --model-dir results/models/{wildcards.model}"
+        "{params.launch} pipeline.train --hparams {params.hparams:q} --model-dir results/models/{wildcards.model}"
         " --train {input.train} --dev {input.dev} --out-dir $(dirname {output.summary})"
-        " --seed {wildcards.seed} --threads {threads} {params.placement} > {log} 2>&1"
+        " --seed {wildcards.seed} --threads {params.each} {params.placement} > {log} 2>&1"
