@@ -19,7 +19,7 @@ cp -r Snakefile workflow pipeline config profiles envs "$work"/
 mkdir -p "$work/tests" && cp -r tests/fixtures "$work/tests/"
 start=$(date +%s)
 (cd "$work" && snakemake --cores all --configfile config/smoke.yaml \
-  --config device=cuda precision=bf16 --resources gpu=1 --quiet rules)
+  --config device=cuda precision=bf16 --resources local_gpus=1 --quiet rules)
 echo "smoke DAG on the GPU in bf16: $(( $(date +%s) - start )) s"
 "$PY" - "$work" <<'PYEOF'
 import json, pathlib, sys

@@ -78,7 +78,9 @@ def test_a_two_process_training_job_asks_slurm_for_two_gpus_on_one_node(tmp_path
     for d in (local, cluster):
         d.mkdir()
         copy_project(d)
-    snakemake(local, target, "--cores", "1", "--configfile", "config/smoke.yaml")
+    # fp32 on both sides: in bf16 the two processes' smaller batches round differently (1e-2)
+    fp32 = ["--config", "precision=fp32"]
+    snakemake(local, target, "--cores", "1", "--configfile", "config/smoke.yaml", *fp32)
     smoke = (cluster / "config/smoke.yaml").read_text()
     two = smoke.replace(
         "resources: {train_threads: 1,", "resources: {train_gpu: 1, train_threads: 1,"
@@ -89,10 +91,16 @@ def test_a_two_process_training_job_asks_slurm_for_two_gpus_on_one_node(tmp_path
     assert two.count("processes: 2") == 1 and "train_gpu: 1" in two
     (cluster / "config/smoke-ddp.yaml").write_text("name: smoke\n" + two)
     snakemake(
-        cluster, target, "--profile", "profiles/slurm", "--configfile", "config/smoke-ddp.yaml"
+        cluster,
+        target,
+        "--profile",
+        "profiles/slurm",
+        "--configfile",
+        "config/smoke-ddp.yaml",
+        *fp32,
     )
     summary = json.loads((cluster / target).read_text())
-    assert summary["processes"] == 2
+    assert summary["processes"] == 2 and summary["precision"] == "fp32"
     run = Path(target).parent
     a = load_file(local / run / "prefix.safetensors")
     b = load_file(cluster / run / "prefix.safetensors")

@@ -149,16 +149,14 @@ def test_an_experiment_of_n_processes_launches_torchrun_and_asks_for_n_gpus(tmp_
     assert two.count("processes: 2") == 1
     (tmp_path / "two.yaml").write_text(two)
     target = "results/two/runs/lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1/test.hyp.txt"
-    # (--resources gpu=4: the default profile's gpu: 1 would cap the job's request at 1)
-    res = snakemake(
-        ROOT, "-n", "-p", target, "--resources", "gpu=4", "--configfile", str(tmp_path / "two.yaml")
-    )
+    res = snakemake(ROOT, "-n", "-p", target, "--configfile", str(tmp_path / "two.yaml"))
     out = res.stdout + res.stderr
     train = out.split("rule train:")[1].split("rule ")[0]
     decode = out.split("rule decode:")[1].split("rule ")[0]
     assert "torchrun --standalone --nproc-per-node 2 -m pipeline.train" in train
     assert "torchrun --standalone --nproc-per-node 2 -m pipeline.decode" in decode
-    assert "gpu=2" in train and "threads: 2" in train and "--threads 1 " in train
+    # gpu=2 (SLURM's --gpus) whatever the workstation's local_gpus cap (1 in the default profile)
+    assert " gpu=2" in train and "threads: 2" in train and "--threads 1 " in train
     assert "mem_mb=2000" in train  # train_mem_mb (1000) per process
 
 
@@ -202,7 +200,8 @@ def test_the_default_profile_makes_gpus_a_resource():
     import yaml
 
     profile = yaml.safe_load((ROOT / "profiles/default/config.yaml").read_text())
-    assert profile["resources"] == {"gpu": 1}  # one GPU job at a time on a workstation
+    # one GPU job at a time on a workstation; `gpu` (what SLURM's --gpus reads) stays uncapped
+    assert profile["resources"] == {"local_gpus": 1}
     slurm = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
     assert slurm["retries"] >= 1  # a job killed at its time limit is resubmitted and resumes
 

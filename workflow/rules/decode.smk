@@ -22,6 +22,7 @@ rule decode:
     resources:
         mem_mb=per_process("decode_mem_mb"),
         gpu=per_process("decode_gpu"),
+        local_gpus=per_process("decode_gpu"),
         runtime=config["resources"]["decode_runtime_min"],
     params:
         hparams=lambda w: as_json(run_of(w).hparams),

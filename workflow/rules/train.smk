@@ -17,6 +17,7 @@ rule train:
     resources:
         mem_mb=per_process("train_mem_mb"),
         gpu=per_process("train_gpu"),
+        local_gpus=per_process("train_gpu"),
         runtime=train_runtime,
     params:
         hparams=lambda w: as_json(run_of(w).hparams),
