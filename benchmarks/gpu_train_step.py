@@ -1,6 +1,6 @@
 """On a GPU: GPT-2-medium-size train step (random weights, nothing to download), prefix vs
 full fine-tuning, step time and peak GPU memory, beside the paper's 0.2 vs 0.3 h/epoch and
-18% vs 50% of GPU memory (ACL §7.1 / paper.md). Without a CUDA device it says so and exits 0.
+18% vs 50% of GPU memory (ACL §7.1). Without a CUDA device it says so and exits 0.
 
 Each precision (``pipeline.device``: fp32, tf32, bf16 with the frozen LM of prefix-tuning
 held in bf16) is measured the way training runs it.

@@ -36,6 +36,7 @@ from pipeline.data.prepare import RELEASES as DATASETS
 from pipeline.errors import PipelineError
 from pipeline.io import read_json, read_jsonl, read_lines, write_json
 from pipeline.metrics import e2e, rouge, triples
+from pipeline.provenance import project
 from pipeline.runtime import entry_point
 
 
@@ -107,6 +108,7 @@ def evaluate(
             "test": str(test_path),
             "hypotheses": str(hyp_path),
             "versions": versions(),
+            "project": project(),  # this project's version and commit
         }
     )
     # timing goes to the log, not the result: metrics files must be byte-identical across runs

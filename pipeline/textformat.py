@@ -1,4 +1,4 @@
-r"""How a (source, target) pair becomes token ids (``paper.md`` §3.1).
+r"""How a (source, target) pair becomes token ids (docs/protocol.md §1).
 
 Decoder-only LMs (GPT-2 family): the paper's GPT-2 string is ``" " + x + " <|endoftext|> " + y + " <|endoftext|>"``: the end
 token is both the x/y separator and the end of y. We build the ids piecewise with the

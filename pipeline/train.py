@@ -3,7 +3,7 @@
 
 AdamW + linear decay with warm-up, gradient clipping, epochs or max steps, seeded data order.
 With ``eval_every`` the dev loss is measured every that many steps and the best checkpoint
-is kept (the paper's low-data protocol, ``paper.md`` §3.3). ``train.json`` is written last
+is kept (the paper's low-data protocol, docs/protocol.md §3). ``train.json`` is written last
 and marks the run complete.
 
 Device and precision (``pipeline.device``): the model, every batch and every created tensor
@@ -298,7 +298,7 @@ def train(
     gen = seed_everything(seed)
     lm, tok = load_model(model_dir)
     lm = prepare_lm(hp, lm, placement)
-    if hp.get("init_words"):  # L is the phrase's token count (paper.md §3.5)
+    if hp.get("init_words"):  # L is the phrase's token count (docs/protocol.md §5)
         hp["prefix_length"] = phrase_length(tok, hp["init_words"])
     system = methods.build(hp, lm, tok)
     accounting = methods.accounting(hp, system, lm)

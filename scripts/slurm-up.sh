@@ -3,7 +3,7 @@
 # munge + slurmctld + slurmd on loopback, no accounting (the profile checks status with squeue),
 # two fake GPUs (gres/gpu backed by /dev/null and /dev/zero) so that --gpus=1 and a
 # two-process job's --gpus=2 schedule.
-# Recipe: shared docs/slurm-ci.md. Stop everything with scripts/slurm-down.sh.
+# Stop everything with scripts/slurm-down.sh.
 set -euo pipefail
 HOST="$(hostname -s)"
 CPUS="$(nproc)"

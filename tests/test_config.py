@@ -95,3 +95,11 @@ def test_a_configuration_names_its_results_root():
         pconf.config_name({}, ["config/models.yaml"])  # results/models holds the shared models
     with pytest.raises(pconf.ConfigError, match="name"):
         pconf.config_name({})
+
+
+def test_the_configuration_reference_is_the_schema():
+    """config/README.md is generated from the schema: regenerate it after changing a key
+    (python -m pipeline.config_docs > config/README.md)."""
+    from pipeline.config_docs import render
+
+    assert (ROOT / "config/README.md").read_text() == render()

@@ -6,7 +6,7 @@ from tests.conftest import FIXTURES, needs_shared
 
 
 def test_linearisation_matches_the_paper_example():
-    # paper.md §3.1: "name : Blue Spice | Type : coffee shop | area : city centre"
+    # docs/protocol.md §1: "name : Blue Spice | Type : coffee shop | area : city centre"
     mr = "name[Blue Spice], eatType[coffee shop], area[city centre]"
     assert e2e.linearize(mr) == "name : Blue Spice | Type : coffee shop | area : city centre"
 

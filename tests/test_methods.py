@@ -39,7 +39,7 @@ def test_fttop2_trains_the_top_two_blocks_and_the_final_norm_only(tiny_models):
 
 
 def test_adapter_bottleneck_hits_the_papers_fractions_for_gpt2_medium():
-    # paper.md §2: b=6 gives 0.10% and b~215 gives 3.0% of GPT-2 medium (354,823,168)
+    # docs/method.md §2: b=6 gives 0.10% and b~215 gives 3.0% of GPT-2 medium (354,823,168)
     n, layers, d = 354_823_168, 24, 1024
     assert adapters.bottleneck_for(0.001, n, layers, d) == 6
     assert adapters.bottleneck_for(0.03, n, layers, d) == 215

@@ -1,4 +1,4 @@
-"""E2E metrics equal the official e2e-metrics kit (shared docs/metrics.md)."""
+"""E2E metrics equal the official e2e-metrics kit (docs/metrics.md)."""
 
 import csv
 import math

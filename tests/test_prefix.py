@@ -1,4 +1,4 @@
-"""Prefix-tuning for decoder-only LMs, specified as tests (paper.md §1.1-1.2)."""
+"""Prefix-tuning for decoder-only LMs, specified as tests (docs/method.md §1)."""
 
 import pytest
 import torch
@@ -30,7 +30,7 @@ def test_prefix_is_produced_at_key_value_width_for_gqa():
 
 
 def test_stored_prefix_of_gpt2_medium_is_245760_for_l5():
-    # paper.md §1.6: 2 * 24 * 1024 per position; 0.069% of GPT-2 medium's 354.8M.
+    # docs/method.md §3: 2 * 24 * 1024 per position; 0.069% of GPT-2 medium's 354.8M.
     cfg = GPT2Config(n_layer=24, n_embd=1024, n_head=16)
     assert params.stored_prefix(cfg, 5) == 245_760
     assert round(100 * 245_760 / 354_823_168, 3) == 0.069

@@ -1,6 +1,6 @@
 """Encoder-decoder prefix-tuning (BART family): three prefix streams through an attention hook.
 
-paper.md §1.3: encoder self-attention, decoder self-attention and cross-attention each get
+docs/method.md §1: encoder self-attention, decoder self-attention and cross-attention each get
 their own P' and MLP; positions are not shifted; the frozen BART keeps its dropout.
 """
 
@@ -55,7 +55,7 @@ def prefix_system(lm, length=3, mid=16):
 
 
 def test_stored_prefix_of_bart_large_from_its_config_alone():
-    # paper.md §1.6: 3 streams x 2 x 12 layers x 1024 = 73,728 per position; L=100 -> 7,372,800
+    # docs/method.md §3: 3 streams x 2 x 12 layers x 1024 = 73,728 per position; L=100 -> 7,372,800
     cfg = BartConfig()  # the defaults are bart-large's geometry
     assert seq2seq_prefix_width(cfg) == 73_728
     assert params.stored_prefix(cfg, 100) == 7_372_800

@@ -118,7 +118,7 @@ def test_real_webnlg_test_set_has_1862_instances_971_seen_891_unseen():
     assert len(test) == 1862
     assert sum(t["track"] == "seen" for t in test) == 971
     assert sum(t["track"] == "unseen" for t in test) == 891
-    assert len(webnlg.pairs(root, "dev")) == 2258  # paper.md §3.1: 2,258 good lexicalisations
+    assert len(webnlg.pairs(root, "dev")) == 2258  # docs/protocol.md §1: 2,258 good lexicalisations
 
 
 def test_real_dart_counts():

@@ -1,4 +1,4 @@
-"""DART v1.1.1: read the release JSON (train/dev) and XML (test) and linearise (paper.md §3.1).
+"""DART v1.1.1: read the release JSON (train/dev) and XML (test) and linearise (docs/protocol.md §1).
 
 Linearisation: ``s : r : o | s2 : r2 : o2`` with the relation lower-cased and no leading
 separator. Every annotation is a training pair. The test set is de-duplicated by linearised

@@ -3,7 +3,7 @@
 Release format: a CSV with header ``mr,ref``; one row per reference; rows sharing an MR are
 consecutive. An MR is ``name[The Eagle], eatType[coffee shop], ...``.
 
-Linearisation follows the paper's data files (``paper.md`` §3.1):
+Linearisation follows the paper's data files (docs/protocol.md §1):
 ``name : The Eagle | Type : coffee shop | area : riverside`` -- " : " between attribute and
 value, " | " between attributes, and the paper's attribute names (``eatType`` -> ``Type``).
 """

@@ -19,7 +19,7 @@ import pandas as pd
 from pipeline.io import read_json, read_jsonl, write_text
 from pipeline.runtime import entry_point
 
-# ACL Table 1 (paper.md §3.1): examples, input length, output length (BPE tokens)
+# ACL Table 1 (docs/protocol.md §1): examples, input length, output length (BPE tokens)
 PAPER_TABLE1 = {
     "e2e": ("50K", 28.5, 27.8),
     "webnlg": ("22K", 49.6, 30.7),

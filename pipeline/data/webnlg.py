@@ -1,4 +1,4 @@
-"""WebNLG challenge 2017: read the release XML and linearise triple sets (paper.md §3.1).
+"""WebNLG challenge 2017: read the release XML and linearise triple sets (docs/protocol.md §1).
 
 Linearisation: every ``modifiedtripleset`` triple ``s | p | o`` becomes ``s : p : o``, as is
 (underscores and camelCase kept), each preceded by ``| ``: ``| s : p : o | s2 : p2 : o2`` --

@@ -5,7 +5,7 @@ Articles are kept whole here; each model truncates them to ``max_source_tokens``
 tokens in the paper) with its own tokenizer (``pipeline.textformat.truncate_source``), so one
 prepared data set serves every model.
 
-Topic splits (paper.md §3.6, ACL §6.4): the topic is the BBC URL path after the host, e.g.
+Topic splits (docs/protocol.md §6, ACL §6.4): the topic is the BBC URL path after the host, e.g.
 ``news/uk-politics-32342421`` -> (news, uk-politics) and ``sport/0/football/32342421`` ->
 (sport, football). news-to-sports trains on news/* and tests on sport/*; within-news trains
 on news subtopics uk | world | business and tests on the other news subtopics.

@@ -1,1 +1,1 @@
-"""Metric implementations equal to the official evaluation kits (see shared docs/metrics.md)."""
+"""Metric implementations equal to the official evaluation kits (see docs/metrics.md)."""

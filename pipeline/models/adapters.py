@@ -1,4 +1,4 @@
-"""Adapter-tuning as the paper ran it (Lin et al., 2020; paper.md §2): one bottleneck adapter
+"""Adapter-tuning as the paper ran it (Lin et al., 2020; docs/method.md §2): one bottleneck adapter
 per block, applied to the block's output after the FFN residual, with its own layer norm:
 
     h <- h + W_up ReLU(W_down LayerNorm(h))        W_down: d -> b, W_up: b -> d

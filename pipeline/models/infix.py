@@ -15,7 +15,7 @@ separator of a row with n_x real source tokens sits at position n_x + L.
 
 This is the paper's definition (free per-layer activations after x). The released code also
 adds the activations the frozen LM computes for L extra embeddings attending to x
-(paper.md §1.5); that sum is not reproduced here.
+(docs/method.md §1); that sum is not reproduced here.
 """
 
 from __future__ import annotations

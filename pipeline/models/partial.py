@@ -1,4 +1,4 @@
-"""FT-top2 (paper.md §2): fine-tune only the top k blocks and the final layer norm.
+"""FT-top2 (docs/method.md §2): fine-tune only the top k blocks and the final layer norm.
 
 The released code also unfreezes GPT-2's token embedding (tied to the LM head, 51.5M
 parameters for GPT-2 medium); the paper's description does not. ``train_embeddings``

@@ -1,6 +1,6 @@
 """Prefix-tuning for decoder-only LMs (GPT-2, and GQA/rotary Llama-family models).
 
-Shapes (``paper.md`` §1.2), with l = layers, h = key/value heads, D = head dim, L = prefix length:
+Shapes (docs/method.md §1), with l = layers, h = key/value heads, D = head dim, L = prefix length:
 
     P'  : [L, d]                   trainable embedding (``PrefixEncoder.embedding``)
     MLP : d -> m -> 2*l*h*D        Linear, tanh, Linear (the reparametrisation)
@@ -69,7 +69,7 @@ def build_cache(past: torch.Tensor, config, batch_size: int | None = None) -> Dy
 
 
 class PrefixEncoder(nn.Module):
-    """P' -> MLP -> P, the reparametrised prefix of ``paper.md`` §1.1-1.2."""
+    """P' -> MLP -> P, the reparametrised prefix of docs/method.md §1."""
 
     def __init__(
         self,
@@ -131,7 +131,7 @@ class PrefixLM(nn.Module):
 
     def train(self, mode: bool = True):
         # The paper's GPT-2 code keeps the frozen LM in eval mode (no dropout) while the
-        # prefix trains (paper.md §1.2); only the prefix module follows ``mode``.
+        # prefix trains (docs/method.md §1); only the prefix module follows ``mode``.
         super().train(mode)
         self.lm.eval()
         return self

@@ -1,6 +1,6 @@
 """Prefix-tuning for encoder-decoder LMs (BART family), with the paper's three prefix streams.
 
-``paper.md`` §1.3: encoder self-attention, decoder self-attention and decoder cross-attention
+docs/method.md §1 (encoder-decoder): encoder self-attention, decoder self-attention and decoder cross-attention
 each get their own prefix, from their own P' [L, d] and MLP d -> m -> 2*l*H*D. The three are
 materialised side by side as one [L, W_enc + W_self + W_cross] tensor (stream order
 ``STREAMS``), so storing, loading and mixed-prefix batches work as for decoder-only models.
@@ -217,7 +217,7 @@ class Seq2SeqPrefixLM(PrefixLM):
     """A frozen encoder-decoder LM steered by three prefix streams; only ``self.prefix`` trains.
 
     Unlike the GPT-2 path, the released BART code left the frozen LM's dropout active while the
-    prefix trained (paper.md §1.3); ``lm_dropout`` (default True) follows it."""
+    prefix trained (docs/method.md §1); ``lm_dropout`` (default True) follows it."""
 
     def __init__(self, lm: nn.Module, prefix: nn.Module, lm_dropout: bool = True):
         super().__init__(lm, prefix)

@@ -1,4 +1,4 @@
-"""Prefix variants of the paper's ablations and its initialisation study (paper.md §1.4, §3.5).
+"""Prefix variants of the paper's ablations and its initialisation study (docs/method.md §1, docs/protocol.md §5).
 
 - ``EmbeddingPrefix`` (EMB-L): only the L virtual tokens' *input embeddings* train (through an
   MLP d -> m -> d, the released code's default); the frozen LM computes their activations in
@@ -7,7 +7,7 @@
 - ``init_from_words``: regress a reparametrised prefix onto the frozen LM's keys/values of a
   real phrase ("table-to-text:" -> L=6 for GPT-2; "summarize" -> L=1 for BART, each of the
   three streams onto its own activations), updating only the MLP (Adam, lr 1e-4, 500 steps,
-  MSE), then train as usual. The released BART code never wired this up (paper.md §1.3);
+  MSE), then train as usual. The released BART code never wired this up (docs/method.md §1);
   here it is the paper's description, for both model families.
 """
 

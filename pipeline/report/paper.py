@@ -33,7 +33,7 @@ PAPER_ROW = {
 }
 # Table 4 (XSUM topic splits) has one prefix row and the fine-tuning row
 EXTRAPOLATION_ROW = {"prefix": "PREFIX", "finetune": "FT-FULL"}
-# XSUM's PREFIX(2%) is L = 100; PREFIX(0.1%) a short prefix (L ~ 5, paper.md §1.6)
+# XSUM's PREFIX(2%) is L = 100; PREFIX(0.1%) a short prefix (L ~ 5, docs/method.md §3)
 XSUM_SMALL_PREFIX = 50
 
 

@@ -10,7 +10,7 @@ rule download:
     log:
         logs("download/{release}.log"),
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/data.yaml"
     params:
         files=lambda w: " ".join(release_files(w.release)),
         mirror=lambda w: (
@@ -34,7 +34,7 @@ rule prepare:
     log:
         logs("prepare/{dataset}.log"),
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/data.yaml"
     params:
         release=lambda w: staging_of(w.dataset),
         pool=lambda w: dataset_cfg(w.dataset)["train_pool"],
@@ -63,7 +63,7 @@ rule subsample:
     log:
         logs("subsample/{dataset}/low{size}s{subset}.log"),
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/data.yaml"
     params:
         same_pool=lambda w: (
             "--same-pool" if dataset_cfg(w.dataset)["train_pool"] == "dev" else ""
@@ -85,7 +85,7 @@ rule fraction:
     log:
         logs("fraction/{dataset}/pct{percent}.log"),
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/data.yaml"
     shell:
         "python -m pipeline.data.subsample --train-pool {input.train} --dev-pool {input.dev}"
         " --percent {wildcards.percent} --out-train {output.train} --out-dev {output.dev}"

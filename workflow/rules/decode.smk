@@ -17,7 +17,7 @@ rule decode:
     # metrics land, and can be archived, as soon as its training ends
     priority: 1
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/torch.yaml"
     threads: per_process("decode_threads")
     resources:
         mem_mb=per_process("decode_mem_mb"),

@@ -26,7 +26,7 @@ rule score_python:
         dataset=JAVA_DATASETS,
     priority: 2
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/evaluation.yaml"
     threads: config["resources"]["eval_threads"]
     params:
         protocol=config["evaluation"]["e2e_protocol"],
@@ -54,7 +54,7 @@ rule score_java:
         dataset=JAVA_DATASETS,
     priority: 2
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/evaluation.yaml"
     params:
         protocol=config["evaluation"]["e2e_protocol"],
         tercom=TERCOM_ARG,
@@ -77,7 +77,7 @@ rule score:
         dataset=NO_JAVA_DATASETS,
     priority: 2
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/evaluation.yaml"
     threads: config["resources"]["eval_threads"]
     shell:
         "python -m pipeline.evaluate --part all --hyp {input.hyp} --test {input.test}"

@@ -7,7 +7,7 @@ rule acquire_model:
     log:
         logs("acquire_model/{model}.log"),
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/torch.yaml"
     threads: 1
     params:
         spec=lambda w: as_json(

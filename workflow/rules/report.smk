@@ -18,7 +18,7 @@ rule table:
     wildcard_constraints:
         table=TABLE_STEMS,
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/report.yaml"
     params:
         spec=lambda w: exhibit_spec(exhibit_of(w.table)),
         prefix=lambda w, output: os.path.splitext(output[0])[0],
@@ -42,7 +42,7 @@ rule figure:
     wildcard_constraints:
         figure=FIGURE_STEMS,
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/report.yaml"
     params:
         spec=lambda w: exhibit_spec(exhibit_of(w.figure)),
         prefix=lambda w, output: os.path.splitext(output[0])[0],
@@ -65,7 +65,7 @@ rule table_datasets:
     log:
         logs("report/table_datasets.log"),
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/torch.yaml"
     params:
         dirs=lambda w, input: " ".join(str(Path(m).parent) for m in input.data),
         caps=" ".join(

@@ -12,7 +12,7 @@ rule train:
     benchmark:
         out("benchmarks/train", f"{RUN_ID}.tsv")
     conda:
-        "../../envs/pipeline.yaml"
+        "../../envs/torch.yaml"
     threads: per_process("train_threads")
     resources:
         mem_mb=per_process("train_mem_mb"),
