@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from pipeline.data.prepare import RELEASES, staging
+from pipeline.data import registry
 from pipeline.errors import PipelineError
 
 # package data (workflow/schemas/config.schema.yaml links here, where Snakemake users look)
@@ -69,16 +69,34 @@ def validate(config: dict, source: str = "config") -> dict:
         raise ConfigError(f"invalid configuration {source}:\n" + "\n".join(lines))
     for name, ds in config["datasets"].items():
         ds.setdefault("release", name)
-        if ds["release"] not in RELEASES:
+        known = registry.releases()
+        if ds["release"] not in known:
+            where = "['release']" if "release" in ds and ds["release"] != name else ""
             raise ConfigError(
-                f"{source}: config['datasets'][{name!r}] needs a release ({', '.join(RELEASES)}): "
-                f"add `release: ...` (the name {name!r} is not one)"
+                f"{source}: config['datasets'][{name!r}]{where}: {ds['release']!r} is not a "
+                f"known release ({', '.join(known)}; pipeline.data.registry): "
+                f"name one with `release: ...`"
             )
         try:
-            staging(ds["release"], ds["copy"])
-        except ValueError as e:
+            registry.staging(ds["release"], ds["copy"])
+        except registry.UnknownRelease as e:
             raise ConfigError(f"{source}: config['datasets'][{name!r}]['copy']: {e}") from None
+        splits = known[ds["release"]].topic_splits
+        if ds["topic_split"] is not None and ds["topic_split"] not in splits:
+            raise ConfigError(
+                f"{source}: config['datasets'][{name!r}]['topic_split'] = {ds['topic_split']!r}: "
+                f"release {ds['release']!r} has {', '.join(splits) or 'no topic splits'}"
+            )
+    from pipeline.report.exhibits import exhibits
+
+    known_exhibits = exhibits()
     for name, exp in config["experiments"].items():
+        for exhibit in exp.get("exhibits", []):
+            if exhibit not in known_exhibits:
+                raise ConfigError(
+                    f"{source}: config['experiments'][{name!r}]['exhibits']: {exhibit!r} is not "
+                    f"an exhibit ({', '.join(known_exhibits)})"
+                )
         if exp["model"] not in config["models"]:
             raise ConfigError(
                 f"{source}: config['experiments'][{name!r}]['model'] = {exp['model']!r} "

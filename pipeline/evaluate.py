@@ -1,6 +1,6 @@
 """Score a hypothesis file (one output per test instance, in test order) and write JSON.
 
-Usage: python -m pipeline.evaluate --dataset e2e|webnlg|dart|xsum --hyp outputs.txt
+Usage: python -m pipeline.evaluate --dataset e2e|webnlg|dart|xsum|... --hyp outputs.txt
        (--dataset may be left out when --test is a prepared test.jsonl: its meta.json names it)
        --test results/<config>/data/{dataset}/test.jsonl | a release test file
        [--protocol official|paper] [--threads N] [--part all|python|java] [--out F]
@@ -12,8 +12,7 @@ metric: its runs are scored with ``--part all`` in one step); ``--merge`` joins
 halves, and ``--join python.json`` joins the half just computed with another one (the
 workflow's Java step writes the run's metrics that way).
 
-``--test`` defaults to the prepared test set. A release file works too, for outputs produced
-elsewhere: E2E ``testset_w_refs.csv`` or the paper's tokenised ``src1_test.txt`` (references
+``--test`` is a prepared test set or a release file, for outputs produced elsewhere: E2E ``testset_w_refs.csv`` or the paper's tokenised ``src1_test.txt`` (references
 grouped as its code grouped them; with ``--protocol paper`` this is the paper's own scoring,
 ``measure_scores.py -p`` on those references), WebNLG ``testdata_with_lex.xml``, DART
 ``dart-v1.1.1-full-test.xml`` (one line per XML entry: the official kit's 5,097, not the
@@ -30,12 +29,9 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from pipeline.data import dart, e2e_paper, webnlg
-from pipeline.data import e2e as e2e_data
-from pipeline.data.prepare import RELEASES as DATASETS
+from pipeline.data import registry
 from pipeline.errors import PipelineError
 from pipeline.io import read_json, read_jsonl, read_lines, write_json
-from pipeline.metrics import e2e, rouge, triples
 from pipeline.provenance import project
 from pipeline.runtime import entry_point
 
@@ -62,14 +58,9 @@ def load_test(dataset: str, test_path: str | Path) -> list[dict]:
     path = Path(test_path)
     if path.suffix == ".jsonl":
         return read_jsonl(path)
-    if dataset == "e2e" and path.suffix == ".csv":
-        return e2e_data.grouped(path, "test")
-    if dataset == "e2e" and path.suffix == ".txt":  # the paper's tokenised src1_test.txt
-        return e2e_paper.grouped(path, "test")
-    if dataset == "webnlg" and path.suffix == ".xml":
-        return webnlg.read_test(path)
-    if dataset == "dart" and path.suffix == ".xml":
-        return dart.read_test_xml(path, dedup=False)
+    release = registry.release_of(dataset)
+    if path.suffix in release.test_readers:
+        return release.test_readers[path.suffix](path)
     raise ValueError(f"{path}: not a prepared test.jsonl or a {dataset} release test file")
 
 
@@ -89,17 +80,8 @@ def evaluate(
             f"{hyp_path}: {len(hyps)} lines, but the test set {test_path} has {len(test)} "
             "instances (one output per instance, in test order)"
         )
-    refs = [t["refs"] for t in test]
     t0 = time.time()
-    if dataset == "e2e":
-        result = e2e.score(hyps, refs, protocol, part)
-    elif dataset in ("webnlg", "dart"):
-        tracks = [t["track"] for t in test] if dataset == "webnlg" else None
-        result = triples.score(hyps, refs, dataset, tracks, part, threads, tercom_jar)
-    elif dataset == "xsum":  # no Java metric (java.NO_JAVA_RELEASES)
-        result = rouge.score(hyps, refs) if part != "java" else {"scores": {}, "signature": {}}
-    else:
-        raise ValueError(f"no metrics for data set {dataset!r} ({', '.join(DATASETS)})")
+    result = registry.release_of(dataset).score(hyps, test, protocol, part, threads, tercom_jar)
     result.update(
         {
             "dataset": dataset,
@@ -133,12 +115,14 @@ def merge(parts: list[dict]) -> dict:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--dataset", choices=DATASETS)
+    p.add_argument(
+        "--dataset", help="a release (pipeline.data.registry): e2e, webnlg, dart, xsum, ..."
+    )
     p.add_argument("--hyp")
     p.add_argument(
         "--test", help="a prepared test.jsonl (results/<config>/data/...) or a release file"
     )
-    p.add_argument("--protocol", default="official", choices=sorted(e2e.PROTOCOLS))
+    p.add_argument("--protocol", default="official", choices=["official", "paper"], help="E2E")
     p.add_argument("--threads", type=int, default=1, help="processes for TER")
     p.add_argument("--part", default="all", choices=["all", "python", "java"])
     p.add_argument("--merge", nargs="+", default=None, help="join --part results")

@@ -76,7 +76,13 @@ def test_a_data_set_under_another_name_names_its_release():
     assert cfg["datasets"]["dart"]["release"] == "dart"  # a release's own name is its release
     cfg = smoke()
     del cfg["datasets"]["xsum-sports"]["release"]
-    with pytest.raises(pconf.ConfigError, match=r"config\['datasets'\]\['xsum-sports'\] needs a"):
+    with pytest.raises(
+        pconf.ConfigError, match=r"\['xsum-sports'\]: 'xsum-sports' is not a known release"
+    ):
+        pconf.validate(cfg)
+    cfg = smoke()
+    cfg["datasets"]["dart"]["topic_split"] = "news-to-sports"  # XSUM's, not DART's
+    with pytest.raises(pconf.ConfigError, match=r"\['dart'\]\['topic_split'\].*no topic splits"):
         pconf.validate(cfg)
 
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from pipeline.data import download, prepare, subsample, xsum
+from pipeline.data import download, prepare, registry, subsample, xsum
 from pipeline.io import read_jsonl
 from tests.conftest import FIXTURES, SHARED
 
@@ -15,7 +15,11 @@ MIRROR = FIXTURES / "mirror"
 def staged(tmp_path, dataset, pool="train", topic_split=None, mirror=MIRROR, verify=False):
     raw = tmp_path / "raw" / dataset
     download.stage(
-        dataset, prepare.raw_files(dataset, pool, topic_split), raw, mirror, verify_canonical=verify
+        dataset,
+        registry.get(dataset).needs_files(pool, topic_split),
+        raw,
+        mirror,
+        verify_canonical=verify,
     )
     out = tmp_path / "data" / dataset
     meta = prepare.prepare(dataset, raw, out, pool, topic_split=topic_split)

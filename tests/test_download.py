@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.data import download
+from pipeline.data import download, registry
 from tests.conftest import FIXTURES
 
 
@@ -68,7 +68,7 @@ def test_xsum_is_read_from_a_parquet_export_laid_out_as_the_hubs(tmp_path):
         (root / split).mkdir(parents=True)
         frame = pd.DataFrame(records, columns=["document", "summary", "id"])
         frame.to_parquet(root / split / "0000.parquet")
-    rel = download.RELEASES["xsum"]
+    rel = registry.get("xsum").source
     staged = tmp_path / "test.jsonl"
     download._from_hf(rel, "test.jsonl", staged, root=str(root))
     assert [(r["id"], r["target"]) for r in read_split(staged, "test")] == [
@@ -86,7 +86,7 @@ def test_xsum_is_read_from_a_parquet_export_laid_out_as_the_hubs(tmp_path):
 def test_every_download_url_pins_a_full_commit():
     import re
 
-    for name, rel in download.RELEASES.items():
+    for name, rel in ((n, r.source) for n, r in registry.stagings().items()):
         for url in filter(None, (rel.archive_url, rel.file_url)):
             if "github" in url:
                 assert re.search(r"/[0-9a-f]{40}[/.]", url), f"{name}: {url}"

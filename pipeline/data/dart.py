@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pipeline.data.release import DataSet, Source, pairs_and_test
 from pipeline.errors import PipelineError
 from pipeline.io import parse_xml, read_text
 
@@ -81,3 +82,51 @@ def read_test_xml(path: str | Path, dedup: bool = True) -> list[dict]:
     for inst in instances.values():
         inst["refs"] = inst["refs"][:3]
     return list(instances.values())
+
+
+def _score(hyps, tests, protocol, part, threads, tercom_jar):
+    from pipeline.metrics import triples
+
+    return triples.score(hyps, [t["refs"] for t in tests], "dart", None, part, threads, tercom_jar)
+
+
+# DART v1.1.1 (Yale-LILY/dart @ bb644b1, data/v1.1.1)
+SPLITS = {
+    "train": "dart-v1.1.1-full-train.json",
+    "dev": "dart-v1.1.1-full-dev.json",
+    "test": "dart-v1.1.1-full-test.xml",
+}
+RELEASE = DataSet(
+    name="dart",
+    display="DART",
+    source=Source(
+        file_url=(
+            "https://raw.githubusercontent.com/Yale-LILY/dart/"
+            "bb644b12ec1d0264f96a31145534b9a94f6ff5f5/data/v1.1.1/{name}"
+        ),
+        mirror_dir="dart",
+        files={
+            "dart-v1.1.1-full-train.json": None,
+            "dart-v1.1.1-full-dev.json": (
+                "56606eac12baa7f0ddb81c61890f9f1a95bace4df8f8989852786358fe5d2b88"
+            ),
+            "dart-v1.1.1-full-test.xml": (
+                "4f6994d633030278798c114555549a13202780fe0d78ee2e7ac7dcce45a8e233"
+            ),
+        },
+    ),
+    splits=SPLITS,
+    read_splits=pairs_and_test(
+        lambda raw, split: read_json(raw / SPLITS[split], split),
+        lambda raw: read_test_xml(raw / SPLITS["test"]),
+    ),
+    test_readers={".xml": lambda p: read_test_xml(p, dedup=False)},
+    score=_score,
+    columns={"BLEU": 1.0, "METEOR": 1.0, "TER": 1.0},
+    digits={"METEOR": 2, "TER": 2},
+    panels=("BLEU", "TER"),
+    paper_table="dart_table2",
+    exhibit_title="DART test (Table 2)",
+    paper_source="ACL 2021 Table 2",
+    paper_stats=("82K", 38.8, 27.3),
+)

@@ -23,116 +23,14 @@ import shutil
 import sys
 import urllib.request
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from pipeline.data import registry
+from pipeline.data.release import Source
 from pipeline.errors import PipelineError
 from pipeline.io import atomic_path, sha256sum, write_json
 from pipeline.runtime import entry_point
-
-
-@dataclass(frozen=True)
-class Release:
-    """Where a data set's release files come from, and their sha256 as released.
-
-    A name ending in ``/`` is a folder; its digest is ``tree_sha256`` (sha256 of the sorted
-    ``"<file sha256>  <relative path>"`` lines), so a folder of many XML files pins as one.
-    ``None``: could not be pinned offline (the digest is recorded in the manifest instead).
-    """
-
-    mirror_dir: str  # folder inside a mirror holding the files
-    files: dict[str, str | None] = field(default_factory=dict)
-    archive_url: str | None = None  # one archive holding every file ...
-    archive_member_dir: str = ""  # ... under a folder whose path ends with this
-    file_url: str | None = None  # ... or each file at file_url.format(name=...)
-    hf_dataset: str | None = None  # ... or a Hugging Face data set, exported to JSON lines
-    hf_revision: str = "refs/convert/parquet"  # ... read from its parquet export at this ref
-
-
-RELEASES = {
-    "e2e": Release(
-        # the repository at the v1.0.0 release's commit
-        archive_url=(
-            "https://github.com/tuetschek/e2e-dataset/archive/"
-            "ab0d967dd5729ce455ef14ba9ffafc456a335264.zip"
-        ),
-        archive_member_dir="e2e-dataset-ab0d967dd5729ce455ef14ba9ffafc456a335264",
-        mirror_dir="e2e",
-        files={
-            # dev and test as released (v1.0.0)
-            "devset.csv": "fc26b78cdb849c80545f513b223d1e051138b43882eeb79e3eb153e689c864f9",
-            "testset_w_refs.csv": "edc8db685e39bb9824d5bd70c18b1c9b0412d14b527aa960e2d1c8251ee15ccd",
-            # not pinned: no copy of the train split was reachable when this was written;
-            # its checksum is recorded in the staging manifest on first download.
-            "trainset.csv": None,
-        },
-    ),
-    # E2E as the paper's code read it: its repository's tokenised copy (pipeline.data.e2e_paper)
-    "e2e-paper": Release(
-        archive_url=(
-            "https://github.com/XiangLi1999/PrefixTuning/archive/"
-            "6519d30e69b15a180f23e2cd41b766d3f62b8e82.zip"
-        ),
-        archive_member_dir="data/e2e_data",
-        mirror_dir="e2e-paper",
-        files={
-            "src1_train.txt": None,  # no copy was reachable offline: recorded on first download
-            "src1_valid.txt": "ba963113c8401d3d26216c0dc0a6dae1ea6ea927de3bf830e32c41f65401c80d",
-            "src1_test.txt": "81b1bcd40c4f12845ec4eb61a77bf43765d112483cd9b2f91ef10bfc1b3d8f13",
-        },
-    ),
-    # The WebNLG 2017 challenge files exactly as the paper's code read them
-    # (XiangLi1999/PrefixTuning @ 6519d30, data/webnlg_challenge_2017).
-    "webnlg": Release(
-        archive_url=(
-            "https://github.com/XiangLi1999/PrefixTuning/archive/"
-            "6519d30e69b15a180f23e2cd41b766d3f62b8e82.zip"
-        ),
-        archive_member_dir="data/webnlg_challenge_2017",
-        mirror_dir="webnlg2017",
-        files={
-            "train/": "05013542631373b3727e4eb236ef9bc0ddfeadf03bbf2746a956d0c0be87b81b",
-            "dev/": "33b5bb7192323ebabaeb82a5a14aa446e78dc06e0896facce68689963944a2c2",
-            "test/testdata_with_lex.xml": (
-                "43287905cbfe47697232d569ea6ff072d598282da2ea022bc435ca26b943cd93"
-            ),
-        },
-    ),
-    # DART v1.1.1 (Yale-LILY/dart @ bb644b1, data/v1.1.1)
-    "dart": Release(
-        file_url=(
-            "https://raw.githubusercontent.com/Yale-LILY/dart/"
-            "bb644b12ec1d0264f96a31145534b9a94f6ff5f5/data/v1.1.1/{name}"
-        ),
-        mirror_dir="dart",
-        files={
-            "dart-v1.1.1-full-train.json": None,
-            "dart-v1.1.1-full-dev.json": (
-                "56606eac12baa7f0ddb81c61890f9f1a95bace4df8f8989852786358fe5d2b88"
-            ),
-            "dart-v1.1.1-full-test.xml": (
-                "4f6994d633030278798c114555549a13202780fe0d78ee2e7ac7dcce45a8e233"
-            ),
-        },
-    ),
-    # XSUM through `datasets` (EdinburghNLP/xsum: document, summary, id), exported to JSON
-    # lines; the article URLs behind the paper's topic splits come from the XSum repository.
-    "xsum": Release(
-        hf_dataset="EdinburghNLP/xsum",
-        file_url=(
-            "https://raw.githubusercontent.com/EdinburghNLP/XSum/"
-            "7b95485c3e861d7caff76a8b4c6b3fd3bf7ee9b1/XSum-Dataset/{name}"
-        ),
-        mirror_dir="xsum",
-        files={
-            "train.jsonl": None,
-            "validation.jsonl": None,
-            "test.jsonl": None,
-            "XSum-WebArxiveUrls.txt": None,
-        },
-    ),
-}
 
 
 class ChecksumError(PipelineError, RuntimeError):
@@ -203,7 +101,7 @@ def _copy_from_mirror(src: Path, tmp: Path, sums: dict[str, str], rel_name: str)
         _check(tmp, sums.get(rel_name), f"mirror {src} (SHA256SUMS)")
 
 
-def _from_archive(rel: Release, name: str, out_dir: Path, tmp: Path) -> None:
+def _from_archive(rel: Source, name: str, out_dir: Path, tmp: Path) -> None:
     archive = out_dir / Path(rel.archive_url).name
     if not archive.exists():
         _download(rel.archive_url, archive)
@@ -232,7 +130,7 @@ def _from_archive(rel: Release, name: str, out_dir: Path, tmp: Path) -> None:
         raise DownloadError(f"{archive}: broken or unexpected archive (missing {e})") from e
 
 
-def parquet_root(rel: Release) -> str:
+def parquet_root(rel: Source) -> str:
     """The hub's parquet export of a data set, as a path ``datasets`` reads (hf://)."""
     return f"hf://datasets/{rel.hf_dataset}@{quote(rel.hf_revision, safe='')}/default"
 
@@ -245,7 +143,7 @@ def load_parquet_split(root: str, split: str):
     return load_dataset("parquet", data_files={split: f"{root}/{split}/*.parquet"}, split=split)
 
 
-def export_commit(rel: Release) -> str | None:
+def export_commit(rel: Source) -> str | None:
     """The commit the export's ref points at now (recorded beside the files' sha256)."""
     try:
         from huggingface_hub import HfApi
@@ -255,7 +153,7 @@ def export_commit(rel: Release) -> str | None:
         return None
 
 
-def _from_hf(rel: Release, name: str, tmp: Path, root: str | None = None) -> None:
+def _from_hf(rel: Source, name: str, tmp: Path, root: str | None = None) -> None:
     """One split of a Hugging Face data set as JSON lines (the real path; needs the hub)."""
     root = root or parquet_root(rel)
     try:
@@ -275,7 +173,7 @@ def stage(
     mirror: Path | None,
     verify_canonical: bool = True,
 ) -> dict:
-    rel = RELEASES[dataset]
+    rel = registry.get(dataset).source
     unknown = [f for f in files if f not in rel.files]
     if unknown:
         raise ValueError(f"{dataset}: unknown release files {unknown}; known: {list(rel.files)}")
@@ -348,7 +246,9 @@ def _cached(out_dir: Path, name: str, dest: Path, canonical: str | None) -> dict
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--dataset", required=True, choices=sorted(RELEASES))
+    p.add_argument(
+        "--dataset", required=True, help="a release or a copy of one (pipeline.data.registry)"
+    )
     p.add_argument("--files", nargs="+", required=True)
     p.add_argument("--out-dir", required=True, type=Path)
     p.add_argument("--manifest", required=True, type=Path)

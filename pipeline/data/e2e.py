@@ -15,6 +15,7 @@ import io
 import re
 from pathlib import Path
 
+from pipeline.data.release import DataSet, Source, pairs_and_test
 from pipeline.errors import PipelineError
 from pipeline.io import read_text
 
@@ -121,3 +122,54 @@ def grouped(path: str | Path, split: str) -> list[dict]:
                 }
             )
     return instances
+
+
+def _score(hyps, tests, protocol, part, threads, tercom_jar):
+    from pipeline.metrics import e2e as metrics
+
+    return metrics.score(hyps, [t["refs"] for t in tests], protocol, part)
+
+
+def _read_paper_copy(path: Path) -> list[dict]:  # the paper's tokenised src1_test.txt
+    from pipeline.data import e2e_paper
+
+    return e2e_paper.grouped(path, "test")
+
+
+SPLITS = {"train": "trainset.csv", "dev": "devset.csv", "test": "testset_w_refs.csv"}
+RELEASE = DataSet(
+    name="e2e",
+    display="E2E",
+    source=Source(
+        # the repository at the v1.0.0 release's commit
+        archive_url=(
+            "https://github.com/tuetschek/e2e-dataset/archive/"
+            "ab0d967dd5729ce455ef14ba9ffafc456a335264.zip"
+        ),
+        archive_member_dir="e2e-dataset-ab0d967dd5729ce455ef14ba9ffafc456a335264",
+        mirror_dir="e2e",
+        files={
+            # dev and test as released (v1.0.0)
+            "devset.csv": "fc26b78cdb849c80545f513b223d1e051138b43882eeb79e3eb153e689c864f9",
+            "testset_w_refs.csv": "edc8db685e39bb9824d5bd70c18b1c9b0412d14b527aa960e2d1c8251ee15ccd",
+            # not pinned: no copy of the train split was reachable when this was written;
+            # its checksum is recorded in the staging manifest on first download.
+            "trainset.csv": None,
+        },
+    ),
+    splits=SPLITS,
+    read_splits=pairs_and_test(
+        lambda raw, split: pairs(raw / SPLITS[split], split),
+        lambda raw: grouped(raw / SPLITS["test"], "test"),
+    ),
+    test_readers={".csv": lambda p: grouped(p, "test"), ".txt": _read_paper_copy},
+    score=_score,
+    columns={"BLEU": 100.0, "NIST": 1.0, "METEOR": 100.0, "ROUGE_L": 100.0, "CIDEr": 1.0},
+    digits={"NIST": 2, "CIDEr": 2},
+    panels=("BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr"),
+    paper_table="e2e_table2",
+    exhibit_title="E2E test (Table 2, Table 5)",
+    paper_source="ACL 2021 Tables 2 and 5",
+    bootstrap=True,
+    paper_stats=("50K", 28.5, 27.8),
+)

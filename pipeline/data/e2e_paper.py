@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.data.release import DataSet, Source, pairs_and_test
 from pipeline.errors import PipelineError
 from pipeline.io import iter_text_lines
 
@@ -59,3 +60,28 @@ def grouped(path: str | Path, split: str = "test") -> list[dict]:
     return [
         {"id": f"{split}-{i}", "source": src, "refs": r} for i, (src, r) in enumerate(refs.items())
     ]
+
+
+# E2E as the paper's code read it: staged as its own, prepared and scored as E2E (`copy: paper`)
+RELEASE = DataSet(
+    name="e2e-paper",
+    copy_of=("e2e", "paper"),
+    source=Source(
+        archive_url=(
+            "https://github.com/XiangLi1999/PrefixTuning/archive/"
+            "6519d30e69b15a180f23e2cd41b766d3f62b8e82.zip"
+        ),
+        archive_member_dir="data/e2e_data",
+        mirror_dir="e2e-paper",
+        files={
+            "src1_train.txt": None,  # no copy was reachable offline: recorded on first download
+            "src1_valid.txt": "ba963113c8401d3d26216c0dc0a6dae1ea6ea927de3bf830e32c41f65401c80d",
+            "src1_test.txt": "81b1bcd40c4f12845ec4eb61a77bf43765d112483cd9b2f91ef10bfc1b3d8f13",
+        },
+    ),
+    splits=FILES,
+    read_splits=pairs_and_test(
+        lambda raw, split: pairs(raw / FILES[split], split),
+        lambda raw: grouped(raw / FILES["test"], "test"),
+    ),
+)

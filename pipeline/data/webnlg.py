@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.data.release import DataSet, Source, pairs_and_test
 from pipeline.errors import PipelineError
 from pipeline.io import parse_xml
 
@@ -103,3 +104,45 @@ def read_test(path: str | Path) -> list[dict]:
         }
         for e in entries
     ]
+
+
+def _score(hyps, tests, protocol, part, threads, tercom_jar):
+    from pipeline.metrics import triples
+
+    refs, tracks = [t["refs"] for t in tests], [t["track"] for t in tests]
+    return triples.score(hyps, refs, "webnlg", tracks, part, threads, tercom_jar)
+
+
+# The challenge files exactly as the paper's code read them
+# (XiangLi1999/PrefixTuning @ 6519d30, data/webnlg_challenge_2017)
+SPLITS = {"train": "train/", "dev": "dev/", "test": "test/testdata_with_lex.xml"}
+RELEASE = DataSet(
+    name="webnlg",
+    display="WebNLG",
+    source=Source(
+        archive_url=(
+            "https://github.com/XiangLi1999/PrefixTuning/archive/"
+            "6519d30e69b15a180f23e2cd41b766d3f62b8e82.zip"
+        ),
+        archive_member_dir="data/webnlg_challenge_2017",
+        mirror_dir="webnlg2017",
+        files={
+            "train/": "05013542631373b3727e4eb236ef9bc0ddfeadf03bbf2746a956d0c0be87b81b",
+            "dev/": "33b5bb7192323ebabaeb82a5a14aa446e78dc06e0896facce68689963944a2c2",
+            "test/testdata_with_lex.xml": (
+                "43287905cbfe47697232d569ea6ff072d598282da2ea022bc435ca26b943cd93"
+            ),
+        },
+    ),
+    splits=SPLITS,
+    read_splits=pairs_and_test(pairs, test_instances),
+    test_readers={".xml": read_test},
+    score=_score,
+    columns={f"{m}_{t}": 1.0 for m in ("BLEU", "METEOR", "TER") for t in ("seen", "unseen", "all")},
+    digits={"METEOR": 2, "TER": 2},
+    panels=("BLEU_all", "TER_all"),
+    paper_table="webnlg_table2",
+    exhibit_title="WebNLG test (Table 2)",
+    paper_source="ACL 2021 Table 2",
+    paper_stats=("22K", 49.6, 30.7),
+)

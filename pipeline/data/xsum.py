@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pipeline.data.release import DataSet, Source
 from pipeline.errors import PipelineError
 from pipeline.io import iter_jsonl
 
@@ -96,3 +97,73 @@ def apply_topic_split(rows: list[dict], topics: dict, split: str, side: str) -> 
         if in_topic_split(t, split, side):
             kept.append({**r, "topic": "/".join(t)})
     return kept
+
+
+def single_reference_test(rows: list[dict]) -> list[dict]:
+    """Test instances of (source, target) rows: the summary is the one reference."""
+    return [
+        {
+            "id": r["id"],
+            "source": r["source"],
+            "refs": [r["target"]],
+            **({"topic": r["topic"]} if "topic" in r else {}),
+        }
+        for r in rows
+    ]
+
+
+def read_splits(raw_dir: Path, train_pool: str, topic_split: str | None = None):
+    """(train, dev, test) rows; with a topic split, each side restricted to its topics."""
+    dev = read_split(raw_dir / SPLITS["dev"], "dev")
+    train = read_split(raw_dir / SPLITS["train"], "train") if train_pool == "train" else dev
+    test = read_split(raw_dir / SPLITS["test"], "test")
+    if topic_split:
+        topics = url_topics(raw_dir / SPLITS["urls"])
+        train = apply_topic_split(train, topics, topic_split, "train")
+        dev = apply_topic_split(dev, topics, topic_split, "train")
+        test = apply_topic_split(test, topics, topic_split, "test")
+    return train, dev, single_reference_test(test)
+
+
+def _score(hyps, tests, protocol, part, threads, tercom_jar):
+    from pipeline.metrics import rouge
+
+    if part == "java":  # ROUGE needs no JVM: nothing to add
+        return {"scores": {}, "signature": {}}
+    return rouge.score(hyps, [t["refs"] for t in tests])
+
+
+SPLITS = {
+    "train": "train.jsonl",
+    "dev": "validation.jsonl",
+    "test": "test.jsonl",
+    "urls": "XSum-WebArxiveUrls.txt",
+}
+# XSUM through `datasets` (EdinburghNLP/xsum: document, summary, id), exported to JSON lines;
+# the article URLs behind the paper's topic splits come from the XSum repository.
+RELEASE = DataSet(
+    name="xsum",
+    display="XSUM",
+    source=Source(
+        hf_dataset="EdinburghNLP/xsum",
+        file_url=(
+            "https://raw.githubusercontent.com/EdinburghNLP/XSum/"
+            "7b95485c3e861d7caff76a8b4c6b3fd3bf7ee9b1/XSum-Dataset/{name}"
+        ),
+        mirror_dir="xsum",
+        files={name: None for name in SPLITS.values()},
+    ),
+    splits=SPLITS,
+    read_splits=read_splits,
+    score=_score,
+    java=False,
+    columns={"ROUGE-1": 1.0, "ROUGE-2": 1.0, "ROUGE-L": 1.0},
+    digits={"ROUGE-1": 2, "ROUGE-2": 2, "ROUGE-L": 2},
+    panels=("ROUGE-1", "ROUGE-2", "ROUGE-L"),
+    paper_table="xsum_table3",
+    paper_model="BART-L",
+    exhibit_title="XSUM test (Table 3)",
+    paper_source="ACL 2021 Table 3",
+    topic_splits=TOPIC_SPLITS,
+    paper_stats=("225K", 473.3, 28.1),
+)

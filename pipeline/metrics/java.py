@@ -13,10 +13,6 @@ from pathlib import Path
 
 from pipeline.errors import PipelineError
 
-# Releases whose metrics need no JVM (XSUM: ROUGE only); the workflow scores their runs in
-# one job instead of a Python half and a Java step.
-NO_JAVA_RELEASES = frozenset({"xsum"})
-
 
 class JavaNotFound(PipelineError, RuntimeError):
     pass

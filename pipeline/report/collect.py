@@ -6,21 +6,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.data import registry
 from pipeline.errors import PipelineError
 from pipeline.io import read_json
 
-# Each data set's columns as the paper prints them, with the factor from our scores to the
-# paper's scale: E2E BLEU, METEOR and ROUGE-L x100 (our E2E scorer gives [0, 1]); WebNLG and
-# DART BLEU already x100 and METEOR/TER in [0, 1], as the paper prints them; XSUM ROUGE x100.
-COLUMNS = {
-    "e2e": {"BLEU": 100.0, "NIST": 1.0, "METEOR": 100.0, "ROUGE_L": 100.0, "CIDEr": 1.0},
-    "webnlg": {
-        f"{m}_{t}": 1.0 for m in ("BLEU", "METEOR", "TER") for t in ("seen", "unseen", "all")
-    },
-    "dart": {"BLEU": 1.0, "METEOR": 1.0, "TER": 1.0},
-    "xsum": {"ROUGE-1": 1.0, "ROUGE-2": 1.0, "ROUGE-L": 1.0},
-}
-METRICS = tuple(COLUMNS["e2e"])
+
+def columns(release: str) -> dict[str, float]:
+    """A release's columns as the paper prints them, each with the factor from our scores to
+    the paper's scale (the release's module in pipeline.data declares them)."""
+    return registry.release_of(release).columns
+
+
 # column labels as the paper prints them
 LABELS = {
     "BLEU": "BLEU", "NIST": "NIST", "METEOR": "MET", "ROUGE_L": "R-L", "CIDEr": "CIDEr", "TER": "TER",
@@ -28,14 +24,11 @@ LABELS = {
     **{f"{m}_{t}": f"{LABEL} {t[0].upper()}" for m, LABEL in (("BLEU", "BLEU"), ("METEOR", "MET"),
        ("TER", "TER")) for t in ("seen", "unseen", "all")},
 }  # fmt: skip
-# digits as the paper prints them
-DIGITS = {"NIST": 2, "CIDEr": 2, "METEOR": 2, "TER": 2, "ROUGE-1": 2, "ROUGE-2": 2, "ROUGE-L": 2}
 
 
-def digits(metric: str, dataset: str) -> int:
-    if dataset == "e2e":
-        return 2 if metric in ("NIST", "CIDEr") else 1
-    return DIGITS.get(metric.split("_")[0], 1)
+def digits(metric: str, release: str) -> int:
+    """Decimals the paper prints for a metric of a release."""
+    return registry.release_of(release).decimals(metric)
 
 
 def collect(runs: list[dict], results_dir: str | Path = "results") -> pd.DataFrame:
@@ -47,7 +40,7 @@ def collect(runs: list[dict], results_dir: str | Path = "results") -> pd.DataFra
         m = read_json(base / "test.metrics.json")
         t = read_json(base / "train.json")
         row = dict(run)
-        scale = COLUMNS[run.get("release") or run.get("dataset", "e2e")]
+        scale = columns(run.get("release") or run.get("dataset", "e2e"))
         row.update({k: m["scores"][k] * f for k, f in scale.items() if k in m["scores"]})
         row["protocol"] = m["signature"].get("protocol")
         row["trainable"] = t["parameters"]["trainable"]

@@ -27,7 +27,7 @@ import math
 from collections import defaultdict
 
 from pipeline import config as pconf
-from pipeline.data.stats import PAPER_TABLE1
+from pipeline.data import registry
 from pipeline.runtime import entry_point
 
 PEAK_TFLOPS = {"fp32": 19.5, "tf32": 156.0, "bf16": 312.0, "fp16": 312.0}
@@ -35,7 +35,7 @@ MFU = 0.30
 PADDING = 1.25
 STEP_MS_PER_LAYER = 0.5
 # the paper's Table 1 (BPE tokens per example: input, output)
-TOKENS = {release: row[1:] for release, row in PAPER_TABLE1.items()}
+TOKENS = {n: r.paper_stats[1:] for n, r in registry.releases().items() if r.paper_stats}
 # training-set sizes and test instances as prepared
 TRAIN_EXAMPLES = {"e2e": 42_061, "webnlg": 18_025, "dart": 62_659, "xsum": 204_045}
 TEST_INSTANCES = {"e2e": 630, "webnlg": 1_862, "dart": 5_097, "xsum": 11_334}

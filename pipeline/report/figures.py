@@ -22,18 +22,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from pipeline.data import registry  # noqa: E402
 from pipeline.io import atomic_path  # noqa: E402
 from pipeline.report.cli import exhibit_main  # noqa: E402
-from pipeline.report.collect import COLUMNS, collect, precision_note  # noqa: E402
+from pipeline.report.collect import collect, precision_note  # noqa: E402
 from pipeline.report.paper import paper_numbers  # noqa: E402
 
 # the metrics each figure plots per data set (the paper's panels)
-PANELS = {
-    "e2e": ("BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr"),
-    "xsum": ("ROUGE-1", "ROUGE-2", "ROUGE-L"),
-    "dart": ("BLEU", "TER"),
-    "webnlg": ("BLEU_all", "TER_all"),
-}
 TITLES = {
     "ROUGE_L": "ROUGE-L",
     "METEOR": "METEOR",
@@ -45,6 +40,11 @@ CLAIMS = {
     "prefix_length": "prefix_length_figure",
     "init": "init_figure",
 }
+
+
+def panels_of(release: str) -> tuple[str, ...]:
+    """The metrics a figure shows for a release (declared by its module)."""
+    return registry.release_of(release).panels
 
 
 def init_label(words) -> str:
@@ -100,8 +100,8 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
     if "release" not in df:
         df = df.assign(release=df["dataset"])
     release = dict(zip(df["dataset"], df["release"]))
-    datasets = sorted(release, key=lambda d: (list(COLUMNS).index(release[d]), d))
-    width = max((len(PANELS[release[d]]) for d in datasets), default=1)
+    datasets = sorted(release, key=lambda d: (registry.order(release[d]), d))
+    width = max((len(panels_of(release[d])) for d in datasets), default=1)
     fig, axes = plt.subplots(
         max(len(datasets), 1),
         width,
@@ -109,7 +109,7 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
         squeeze=False,
     )
     for row, dataset in enumerate(datasets):
-        part, panels = df[df["dataset"] == dataset], PANELS[release[dataset]]
+        part, panels = df[df["dataset"] == dataset], panels_of(release[dataset])
         lines = points(part, x, panels, by)
         for ax, m in zip(axes[row], panels):
             for label, agg in lines.items():

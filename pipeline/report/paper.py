@@ -9,16 +9,10 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.data import registry
+
 PAPER_NUMBERS = Path(__file__).with_name("paper_numbers.yaml")
 PAPER_MODEL = {"gpt2-medium": "GPT-2 M", "gpt2-large": "GPT-2 L", "bart-large": "BART-L"}
-# the model a data set's paper table compares to when ours is not one the paper ran
-DEFAULT_MODEL = {"e2e": "GPT-2 M", "webnlg": "GPT-2 M", "dart": "GPT-2 M", "xsum": "BART-L"}
-TABLE = {
-    "e2e": "e2e_table2",
-    "webnlg": "webnlg_table2",
-    "dart": "dart_table2",
-    "xsum": "xsum_table3",
-}
 PAPER_ROW = {
     ("GPT-2 M", "prefix"): "PREFIX(0.1%)",
     ("GPT-2 L", "prefix"): "PREFIX",
@@ -54,9 +48,9 @@ def paper_method(hparams: dict) -> str:
 
 def _absent(label: str, pm: str, dataset: str) -> tuple[str, str, dict]:
     # imported here: collect needs pandas, which the workflow must not load to plan the DAG
-    from pipeline.report.collect import COLUMNS
+    from pipeline.report.collect import columns
 
-    return pm, f"{label} (not in the paper)", {m: float("nan") for m in COLUMNS[dataset]}
+    return pm, f"{label} (not in the paper)", {m: float("nan") for m in columns(dataset)}
 
 
 def paper_row(
@@ -70,8 +64,11 @@ def paper_row(
     ``dataset`` (a release; XSUM with a ``topic_split`` compares to Table 4). Models the paper
     did not run, and methods it ran on one model only, compare to the data set's main model
     (GPT-2 M; BART-L for XSUM)."""
-    default = DEFAULT_MODEL[dataset]
+    release = registry.release_of(dataset)
+    default = release.paper_model
     pm = PAPER_MODEL.get(model, default)
+    if release.paper_table is None:  # a data set the paper did not use
+        return _absent(method, pm, dataset)
     if dataset == "xsum" and topic_split:
         if method not in EXTRAPOLATION_ROW:
             return _absent(method, "BART-L", dataset)
@@ -85,7 +82,7 @@ def paper_row(
         return "GPT-2 M", f"{method.upper()} (Table 5)", rows[method.upper()]["acl"]
     if dataset == "xsum" and method == "prefix" and (prefix_length or 0) < XSUM_SMALL_PREFIX:
         method = "prefix-small"
-    rows = paper_numbers()[TABLE[dataset]]["rows"]
+    rows = paper_numbers()[release.paper_table]["rows"]
     if (pm, method) not in PAPER_ROW or PAPER_ROW[(pm, method)] not in rows.get(pm, {}):
         pm = default
     row = PAPER_ROW.get((pm, method))
@@ -99,7 +96,10 @@ def paper_rows(dataset: str, topic_split: str | None = None) -> list[tuple[str, 
     labels them (other systems' SOTA rows left out: they are not methods one runs here)."""
     if dataset == "xsum" and topic_split:
         return [paper_row("bart-large", m, dataset, None, topic_split) for m in EXTRAPOLATION_ROW]
-    tables = [(TABLE[dataset], "")] + ([("e2e_table5", " (Table 5)")] if dataset == "e2e" else [])
+    main = registry.release_of(dataset).paper_table
+    if main is None:
+        return []
+    tables = [(main, "")] + ([("e2e_table5", " (Table 5)")] if dataset == "e2e" else [])
     return [
         (pm, f"{row}{suffix}", entry["acl"])
         for key, suffix in tables

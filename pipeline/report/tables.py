@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.data import registry
 from pipeline.io import read_jsonl, read_lines, write_json, write_text
 from pipeline.report.cli import exhibit_main
-from pipeline.report.collect import COLUMNS, LABELS, collect, digits, precision_note
+from pipeline.report.collect import LABELS, collect, columns, digits, precision_note
 from pipeline.report.paper import paper_numbers, paper_row, paper_rows
 from pipeline.report.significance import paired_bootstrap
 
@@ -39,7 +40,7 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
     for (dataset, model, method, mtype, sett, order), g in df.groupby(keys, sort=False):
         release, split = g["release"].iloc[0], g["topic_split"].iloc[0]
         split = None if pd.isna(split) else split
-        metrics = COLUMNS[release]
+        metrics = columns(release)
         length = g["prefix_length"].iloc[0]
         length = None if pd.isna(length) else length
         pm, prow, paper = paper_row(model, mtype, release, length, split)
@@ -106,7 +107,7 @@ def not_run_rows(rows: list[dict]) -> list[dict]:
 
 
 def _release_order(col: pd.Series) -> pd.Series:
-    return col.map(list(COLUMNS).index) if col.name == "release" else col
+    return col.map(registry.order) if col.name == "release" else col
 
 
 def comparisons(df: pd.DataFrame, spec: dict, a: str = "prefix", b: str = "finetune") -> list[dict]:
@@ -116,7 +117,8 @@ def comparisons(df: pd.DataFrame, spec: dict, a: str = "prefix", b: str = "finet
     refs = {}
     df = df.assign(setting=[setting(r, s) for r, s in zip(df["regime"], df["size"])])
     for (dataset, model, sett), g in df.groupby(["dataset", "model", "setting"], sort=False):
-        if dataset != "e2e":  # the bootstrap recomputes E2E's BLEU; other kits not yet
+        release = g["release"].iloc[0] if "release" in g else dataset
+        if not registry.release_of(release).bootstrap:  # it recomputes E2E's BLEU; not others
             continue
         runs_a = {(r["regime"], r["seed"]): r for _, r in g[g["type"] == a].iterrows()}
         runs_b = {(r["regime"], r["seed"]): r for _, r in g[g["type"] == b].iterrows()}
@@ -174,12 +176,9 @@ def _fmt(x: float, metric: str, dataset: str) -> str:
     return "–" if pd.isna(x) else f"{x:.{digits(metric, dataset)}f}"
 
 
-NAMES = {"e2e": "E2E", "webnlg": "WebNLG", "dart": "DART", "xsum": "XSUM"}
-
-
 def section_title(r) -> str:
     """``XSUM test`` or, for a topic split, ``XSUM news-to-sports (xsum-sports)``."""
-    name = NAMES[r["release"]]
+    name = registry.release_of(r["release"]).display
     if isinstance(r["topic_split"], str):  # None becomes NaN in a DataFrame
         return f"{name} {r['topic_split']} ({r['dataset']})"
     return f"{name} test" if r["dataset"] == r["release"] else f"{name} test ({r['dataset']})"
@@ -217,7 +216,7 @@ def markdown(summary: pd.DataFrame, spec: dict, comps: list[dict] = ()) -> str:
         ),
     ]
     for _, part in summary.groupby("dataset", sort=False):
-        metrics = list(COLUMNS[part["release"].iloc[0]])
+        metrics = list(columns(part["release"].iloc[0]))
         head = ["Setting", "Model", "Method", "n", "stored %"] + [LABELS[m] for m in metrics]
         lines += ["", f"## {section_title(part.iloc[0])}", ""]
         lines += ["| " + " | ".join(head + ["paper row"]) + " |", "|" + "---|" * (len(head) + 1)]
@@ -235,7 +234,7 @@ def latex(summary: pd.DataFrame, spec: dict) -> str:
     lines = [f"% {spec.get('title', 'E2E test')}, scale: {spec['scale']}. Cells: ours (paper)."]
     for _, part in summary.groupby("dataset", sort=False):
         release = part["release"].iloc[0]
-        metrics = list(COLUMNS[release])
+        metrics = list(columns(release))
         lines += [
             f"% {section_title(part.iloc[0])}",
             f"\\begin{{tabular}}{{lll{'r' * len(metrics)}}}",

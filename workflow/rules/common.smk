@@ -11,8 +11,8 @@ from pathlib import Path
 sys.path.insert(0, workflow.basedir)
 
 from pipeline import config as pconf
-from pipeline.data.prepare import raw_files, staging
-from pipeline.metrics.java import NO_JAVA_RELEASES
+from pipeline.data import registry
+from pipeline.report.exhibits import exhibits
 from pipeline.report.paper import paper_method
 
 # Snakemake merges --configfile over the default config.yaml; a configuration must stand
@@ -54,7 +54,7 @@ wildcard_constraints:
     model="[^/]+",
     method="[^/]+",
     regime="full|low[0-9]+s[0-9]+|pct[0-9]+",
-    release="e2e|e2e-paper|webnlg|dart|xsum",
+    release="|".join(map(re.escape, registry.stagings())),
     seed="[0-9]+",
 
 
@@ -88,7 +88,7 @@ def release_of(dataset):
 def staging_of(dataset):
     """The staged files a data set is prepared from (its release, or the paper's copy)."""
     ds = dataset_cfg(dataset)
-    return staging(ds["release"], ds["copy"])
+    return registry.staging(ds["release"], ds["copy"])
 
 
 def release_files(staged):
@@ -97,7 +97,9 @@ def release_files(staged):
         name: None
         for d, ds in config["datasets"].items()
         if staging_of(d) == staged
-        for name in raw_files(staged, ds["train_pool"], ds["topic_split"])
+        for name in registry.get(staged).needs_files(
+            ds["train_pool"], ds["topic_split"]
+        )
     }
     return list(files)
 
@@ -261,27 +263,8 @@ def exhibit_inputs(exhibit):
     return files + hyps + tests
 
 
-# exhibit -> (output stem, title, paper source, figure?); a figure's stem is its kind
-EXHIBITS = {
-    "e2e_table": (
-        "e2e",
-        "E2E test (Table 2, Table 5)",
-        "ACL 2021 Tables 2 and 5",
-        False,
-    ),
-    "webnlg_table": ("webnlg", "WebNLG test (Table 2)", "ACL 2021 Table 2", False),
-    "dart_table": ("dart", "DART test (Table 2)", "ACL 2021 Table 2", False),
-    "xsum_table": ("xsum", "XSUM test (Table 3)", "ACL 2021 Table 3", False),
-    "extrapolation_table": (
-        "extrapolation",
-        "Extrapolation (Table 4: XSUM topic splits; WebNLG unseen categories)",
-        "ACL 2021 Tables 4 and 2",
-        False,
-    ),
-    "lowdata_figure": ("lowdata", "low-data", "ACL Fig. 3", True),
-    "prefix_length_figure": ("prefix_length", "prefix length", "ACL Fig. 4", True),
-    "init_figure": ("init", "initialisation", "ACL Fig. 5", True),
-}
+# exhibit -> (output stem, title, paper source, figure?): one table per release + the rest
+EXHIBITS = exhibits()
 TABLE_EXT = ("md", "csv", "tex", "significance.json")
 TABLE_STEMS = "|".join(v[0] for v in EXHIBITS.values() if not v[3])
 FIGURE_STEMS = "|".join(v[0] for v in EXHIBITS.values() if v[3])

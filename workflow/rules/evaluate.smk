@@ -2,8 +2,9 @@
 # Data sets whose metrics need the JVM get a Python half and a Java step; the rest (XSUM:
 # ROUGE only) one `score` job.
 
-JAVA_DATASETS = datasets_where(lambda release: release not in NO_JAVA_RELEASES)
-NO_JAVA_DATASETS = datasets_where(lambda release: release in NO_JAVA_RELEASES)
+# whether a release's metrics need the JVM is its module's to say (pipeline.data.registry)
+JAVA_DATASETS = datasets_where(lambda release: registry.get(release).java)
+NO_JAVA_DATASETS = datasets_where(lambda release: not registry.get(release).java)
 
 
 TERCOM_ARG = (
