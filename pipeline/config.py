@@ -87,6 +87,12 @@ def validate(config: dict, source: str = "config") -> dict:
                 f"{source}: config['datasets'][{name!r}]['topic_split'] = {ds['topic_split']!r}: "
                 f"release {ds['release']!r} has {', '.join(splits) or 'no topic splits'}"
             )
+    for mtype in config["methods"]:
+        if mtype not in method_names():
+            raise ConfigError(
+                f"{source}: config['methods'][{mtype!r}]: not a method "
+                f"({', '.join(method_names())}; pipeline.methods)"
+            )
     from pipeline.report.exhibits import exhibits
 
     known_exhibits = exhibits()
@@ -109,6 +115,11 @@ def validate(config: dict, source: str = "config") -> dict:
             )
         for method, over in exp["methods"].items():
             mtype = method_type(method, over)
+            if mtype not in method_names():
+                raise ConfigError(
+                    f"{source}: config['experiments'][{name!r}]['methods'][{method!r}] is of "
+                    f"type {mtype!r}, not a method ({', '.join(method_names())}; pipeline.methods)"
+                )
             if mtype not in config["methods"]:
                 raise ConfigError(
                     f"{source}: config['experiments'][{name!r}]['methods'][{method!r}] is of "
@@ -139,6 +150,13 @@ def config_name(config: dict, configfiles=()) -> str:
             )
         return name
     raise ConfigError("the configuration has no name: key and no configuration file")
+
+
+def method_names() -> list[str]:
+    """The registered methods, one module each in pipeline/methods (named by file, so that
+    planning the DAG does not import torch)."""
+    folder = Path(__file__).resolve().parent / "methods"
+    return sorted(p.stem for p in folder.glob("*.py") if p.stem not in ("__init__", "base"))
 
 
 def method_type(name: str, overrides: dict | None = None) -> str:

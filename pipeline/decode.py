@@ -298,8 +298,7 @@ def decode_run(a, placement: Placement, world: World) -> None:
     lm = system.lm if past is not None else system
     lm, past = place_for_decoding(lm.eval(), past, placement)
     sources = [r["source"] for r in rows]
-    infix = past if hp["type"] == "infix" else None
-    past = None if infix is not None else past
+    past, infix = methods.method(hp["type"]).decoding_inputs(past)
     fmt = TextFormat.of(hp)
     outputs = decode(
         lm, tok, sources, dc, past, True, hp.get("max_source_tokens"), infix, fmt, world

@@ -6,7 +6,8 @@ from transformers import GPT2Config
 
 from pipeline import methods
 from pipeline.decode import decode
-from pipeline.models import adapters
+from pipeline.models import adapters, params
+from pipeline.models.infix import InfixLM
 from pipeline.models.prefix import PrefixEncoder, PrefixLM, StaticPrefix
 from pipeline.textformat import prompt_ids
 from pipeline.train import collate, example_ids, forward_loss
@@ -133,7 +134,7 @@ def test_embedding_only_prefix_trains_embeddings_through_the_frozen_lm(tiny):
     hp = {"type": "emb", "prefix_length": 3, "mid_dim": 16}
     system = methods.build(hp, lm)
     past = system.prefix()
-    assert past.shape == (3, methods.params.stored_prefix(lm.config, 1))  # [L, 2*l*h*D]
+    assert past.shape == (3, params.stored_prefix(lm.config, 1))  # [L, 2*l*h*D]
     forward_loss(system, batch(tok), "token_mean").backward()
     assert system.prefix.embedding.weight.grad.abs().sum() > 0
     assert all(p.grad is None for p in lm.parameters())
@@ -184,8 +185,8 @@ def test_infix_decoding_continues_exactly_the_training_layout(tiny):
     tokens as argmax over the training forward of x <eos> y, token by token."""
     lm, tok = tiny
     torch.manual_seed(0)
-    infix = torch.randn(2, methods.params.stored_prefix(lm.config, 1)) * 0.5
-    system = methods.InfixLM(lm, StaticPrefix(infix), tok.eos_token_id, tok.pad_token_id).eval()
+    infix = torch.randn(2, params.stored_prefix(lm.config, 1)) * 0.5
+    system = InfixLM(lm, StaticPrefix(infix), tok.eos_token_id, tok.pad_token_id).eval()
     dc = {
         "num_beams": 1,
         "max_new_tokens": 6,
@@ -211,3 +212,17 @@ def test_infix_decoding_continues_exactly_the_training_layout(tiny):
     assert decode(lm, tok, sources, beam, infix=infix) == decode(
         lm, tok, sources, {**beam, "batch_size": 1}, infix=infix
     )
+
+
+def test_every_method_module_registers_the_method_it_is_named_after():
+    """A new method is one module of pipeline/methods: the configuration knows it by file
+    name (without importing torch), the code by its registration."""
+    from pipeline.config import method_names
+
+    assert method_names() == sorted(methods.METHOD_TYPES)
+    assert set(methods.PREFIX_TYPES) == {"prefix", "emb", "infix"}
+    assert set(methods.SEQ2SEQ_TYPES) == {"prefix", "finetune"}
+    assert set(methods.WHOLE_MODEL) == {"finetune", "fttop2"}
+    assert set(methods.FROZEN_LM_TYPES) == {"prefix", "emb", "infix", "adapter"}
+    with pytest.raises(ValueError, match="unknown method type 'lora'"):
+        methods.method("lora")
