@@ -36,6 +36,7 @@ localrules:
     score_python,
     score_java,
     score,
+    exhibit_spec,
     table,
     figure,
     table_datasets,

@@ -140,6 +140,7 @@ SPLITS = {"train": "trainset.csv", "dev": "devset.csv", "test": "testset_w_refs.
 RELEASE = DataSet(
     name="e2e",
     display="E2E",
+    text_note="the release CSVs (raw references)",
     source=Source(
         # the repository at the v1.0.0 release's commit
         archive_url=(

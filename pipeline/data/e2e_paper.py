@@ -66,6 +66,7 @@ def grouped(path: str | Path, split: str = "test") -> list[dict]:
 RELEASE = DataSet(
     name="e2e-paper",
     copy_of=("e2e", "paper"),
+    text_note="the paper's tokenised copy (src1_*.txt, references as its code grouped them)",
     source=Source(
         archive_url=(
             "https://github.com/XiangLi1999/PrefixTuning/archive/"

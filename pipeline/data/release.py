@@ -50,6 +50,7 @@ class DataSet:
     read_splits: Callable[[Path, str, str | None], tuple[list, list, list]]
     copy_of: tuple[str, str] | None = None  # (release, copy name) for a copy of a release
     display: str = ""  # the name the paper prints ("E2E")
+    text_note: str = ""  # which text of the release this is, for the exhibits' notes
     # suffix of a release test file -> its reader (evaluate scores against it directly)
     test_readers: dict[str, Callable[[Path], list[dict]]] = field(default_factory=dict)
     score: Scorer | None = None

@@ -12,8 +12,8 @@ sys.path.insert(0, workflow.basedir)
 
 from pipeline import config as pconf
 from pipeline.data import registry
+from pipeline.report import specs
 from pipeline.report.exhibits import exhibits
-from pipeline.report.paper import paper_method
 
 # Snakemake merges --configfile over the default config.yaml; a configuration must stand
 # alone (a demo must not inherit the paper's experiments), so keep only what the command
@@ -72,12 +72,6 @@ def as_json(obj):
 
 def dataset_cfg(dataset):
     return config["datasets"][dataset]
-
-
-E2E_TEXT = {
-    "canonical": "the release CSVs (raw references)",
-    "paper": "the paper's tokenised copy (src1_*.txt, references as its code grouped them)",
-}
 
 
 def release_of(dataset):
@@ -170,116 +164,25 @@ def lowdata_fraction(w):
 
 def run_dir(r):
     """An archived run (``archive:`` of its experiment) is read, not trained again."""
-    archive = config["experiments"][r.experiment].get("archive")
-    if archive and (Path(archive) / r.path / "test.metrics.json").exists():
-        return f"{archive}/{r.path}"
-    return out("runs", r.path)
+    return specs.run_dir(config, r, RESULTS)
 
 
 def exhibit_runs(exhibit):
-    exps = [
-        n for n, e in config["experiments"].items() if exhibit in e.get("exhibits", [])
-    ]
-    runs = [r for r in RUNS if r.experiment in exps]
-    if config["report_finished_only"]:
-        runs = [r for r in runs if Path(run_dir(r), "test.metrics.json").exists()]
-    return runs
-
-
-def exhibit_spec(exhibit):
-    runs = exhibit_runs(exhibit)
-    notes = sorted(
-        {
-            f"{r.dataset}: training data drawn from the dev split (the staged data lack train); "
-            "low-data dev splits use MRs disjoint from training"
-            for r in runs
-            if dataset_cfg(r.dataset)["train_pool"] == "dev"
-        }
-    )
-    for r in runs:
-        sub = dataset_cfg(r.dataset)["test_subset"]
-        if sub:
-            notes.append(
-                f"{r.dataset}: scored on a test subset {sub} (see {out('data', r.dataset, 'meta.json')})"
-            )
-            break
-    models = sorted({r.model for r in runs})
-    e2e_copies = sorted(
-        {dataset_cfg(r.dataset)["copy"] for r in runs if release_of(r.dataset) == "e2e"}
-    )
-    protocol = (
-        f"; E2E text: {' + '.join(E2E_TEXT[c] for c in e2e_copies)}"
-        f"; E2E metric protocol: {config['evaluation']['e2e_protocol']}"
-        if e2e_copies
-        else ""
-    )
-    notes.append(f"model(s): {', '.join(models)}{protocol}")
-    stem, title, source, figure = EXHIBITS[exhibit]
-    return as_json(
-        {
-            "scale": config["scale"],
-            "title": title,
-            "paper_source": source,
-            "kind": stem if figure else None,
-            "notes": notes,
-            "tests": {
-                d: out("data", d, "test.jsonl")
-                for d in sorted({r.dataset for r in runs})
-            },
-            "runs": [
-                {
-                    "path": r.path,
-                    "dir": run_dir(r),
-                    "dataset": r.dataset,
-                    "release": release_of(r.dataset),
-                    "topic_split": dataset_cfg(r.dataset)["topic_split"],
-                    "experiment": r.experiment,
-                    "model": r.model,
-                    "method": r.method,
-                    "type": paper_method(r.hparams),
-                    "regime": r.regime,
-                    "size": r.size,
-                    "seed": r.seed,
-                    "prefix_length": r.hparams.get("prefix_length"),
-                    "init_words": r.hparams.get("init_words"),
-                }
-                for r in runs
-            ],
-        }
-    )
+    return specs.exhibit_runs(config, RUNS, exhibit, RESULTS)
 
 
 def exhibit_inputs(exhibit):
-    runs = exhibit_runs(exhibit)
-    files = [
-        f"{run_dir(r)}/{name}"
-        for r in runs
-        for name in ("test.metrics.json", "train.json")
-    ]
-    hyps = [
-        f"{run_dir(r)}/test.hyp.txt" for r in runs
-    ]  # the significance test rescores them
-    tests = sorted({out("data", r.dataset, "test.jsonl") for r in runs})
-    return files + hyps + tests
+    return specs.exhibit_inputs(config, RUNS, exhibit, RESULTS)
 
 
 # exhibit -> (output stem, title, paper source, figure?): one table per release + the rest
 EXHIBITS = exhibits()
-TABLE_EXT = ("md", "csv", "tex", "significance.json")
-TABLE_STEMS = "|".join(v[0] for v in EXHIBITS.values() if not v[3])
-FIGURE_STEMS = "|".join(v[0] for v in EXHIBITS.values() if v[3])
-FIGURE_EXT = ("png", "pdf")
+TABLE_STEMS = "|".join(v.stem for v in EXHIBITS.values() if not v.figure)
+FIGURE_STEMS = "|".join(v.stem for v in EXHIBITS.values() if v.figure)
 
 
 def exhibit_of(stem):
     return next(e for e, v in EXHIBITS.items() if v[0] == stem)
-
-
-def exhibit_files(exhibit):
-    stem, _, _, figure = EXHIBITS[exhibit]
-    if figure:
-        return [out("figures", f"{stem}.{ext}") for ext in FIGURE_EXT]
-    return [out("tables", f"{stem}.{ext}") for ext in TABLE_EXT]
 
 
 # the tokenizer the data-set table counts in: the first experiment's model
@@ -289,15 +192,4 @@ STATS_MODEL = next(
 
 
 def all_targets():
-    targets = [
-        f"{run_dir(r)}/test.metrics.json"
-        for r in RUNS
-        if not config["report_finished_only"]
-        or Path(run_dir(r), "test.metrics.json").exists()
-    ]
-    if config["datasets"]:
-        targets += [out("tables/datasets.md")]
-    for exhibit in EXHIBITS:
-        if exhibit_runs(exhibit):
-            targets += exhibit_files(exhibit)
-    return targets
+    return specs.targets(config, RUNS, RESULTS)

@@ -1,9 +1,23 @@
 # Exhibits: each table and figure is a target of its own, with the paper's numbers beside ours.
 
 
+# An exhibit's spec (its runs and notes) goes to its builder as a file: written here, in
+# Snakemake's own process (no command line to overflow), and again whenever it changes.
+rule exhibit_spec:
+    output:
+        out("specs/{stem}.json"),
+    wildcard_constraints:
+        stem=f"{TABLE_STEMS}|{FIGURE_STEMS}",
+    params:
+        spec=lambda w: specs.exhibit_spec(config, RUNS, exhibit_of(w.stem), RESULTS),
+    run:
+        specs.write_spec(output[0], params.spec)
+
+
 rule table:
     input:
         lambda w: exhibit_inputs(exhibit_of(w.table)),
+        spec=out("specs/{table}.json"),
     output:
         report(
             out("tables/{table}.md"),
@@ -20,16 +34,16 @@ rule table:
     conda:
         "../../envs/report.yaml"
     params:
-        spec=lambda w: exhibit_spec(exhibit_of(w.table)),
         prefix=lambda w, output: os.path.splitext(output[0])[0],
     shell:
-        "python -m pipeline.report.tables --spec {params.spec:q} --out-prefix {params.prefix}"
+        "python -m pipeline.report.tables --spec {input.spec} --out-prefix {params.prefix}"
         " > {log} 2>&1"
 
 
 rule figure:
     input:
         lambda w: exhibit_inputs(exhibit_of(w.figure)),
+        spec=out("specs/{figure}.json"),
     output:
         report(
             out("figures/{figure}.png"),
@@ -44,10 +58,9 @@ rule figure:
     conda:
         "../../envs/report.yaml"
     params:
-        spec=lambda w: exhibit_spec(exhibit_of(w.figure)),
         prefix=lambda w, output: os.path.splitext(output[0])[0],
     shell:
-        "python -m pipeline.report.figures --spec {params.spec:q} --out-prefix {params.prefix}"
+        "python -m pipeline.report.figures --spec {input.spec} --out-prefix {params.prefix}"
         " > {log} 2>&1"
 
 
