@@ -115,8 +115,11 @@ def exhibit_spec(config: dict, runs: list[Run], exhibit: str, results: str) -> d
     }
 
 
-def write_spec(path: str, spec: dict) -> None:
+def write_spec(path: str, spec: dict, log: str | None = None) -> None:
     write_json(path, spec)
+    if log:
+        Path(log).parent.mkdir(parents=True, exist_ok=True)
+        Path(log).write_text(f"{path}: {len(spec['runs'])} runs\n")
 
 
 def exhibit_inputs(config: dict, runs: list[Run], exhibit: str, results: str) -> list[str]:

@@ -6,12 +6,14 @@
 rule exhibit_spec:
     output:
         out("specs/{stem}.json"),
+    log:
+        logs("report/spec_{stem}.log"),
     wildcard_constraints:
         stem=f"{TABLE_STEMS}|{FIGURE_STEMS}",
     params:
         spec=lambda w: specs.exhibit_spec(config, RUNS, exhibit_of(w.stem), RESULTS),
     run:
-        specs.write_spec(output[0], params.spec)
+        specs.write_spec(output[0], params.spec, log[0])
 
 
 rule table:
