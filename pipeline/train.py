@@ -31,6 +31,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -92,6 +93,23 @@ class StopSignals:
     def __exit__(self, *exc):
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
+
+
+@dataclass
+class LoopState:
+    """Where a training run stands; a checkpoint holds it (as a plain dict) and a resumed run
+    continues from it."""
+
+    step: int = 0
+    epoch: int = 0
+    order: list[int] | None = None  # this epoch's data order (drawn from the run's seed)
+    pos: int = 0  # batches of ``order`` consumed
+    history: list[float] = field(default_factory=list)  # training loss per step
+    dev_history: list[dict] = field(default_factory=list)  # {step, dev_loss}
+    best_step: int = 0
+    best_dev_loss: float = math.inf
+    best_state: dict | None = None  # trainable tensors at the best dev loss
+    resumed_from: list[int] = field(default_factory=list)
 
 
 def linear_schedule(opt, warmup: int, total: int) -> torch.optim.lr_scheduler.LambdaLR:
@@ -330,18 +348,7 @@ def train(
     sched = linear_schedule(opt, hp["warmup_steps"], total_steps)
     scaler = placement.grad_scaler()
 
-    s = {
-        "step": 0,
-        "epoch": 0,
-        "order": None,
-        "pos": 0,
-        "history": [],
-        "dev_history": [],
-        "best_step": 0,
-        "best_dev_loss": math.inf,
-        "best_state": None,
-        "resumed_from": [],
-    }
+    s = LoopState()
     ckpt_path = out_dir / CHECKPOINT
     if (ckpt := load_checkpoint(ckpt_path)) is not None:
         methods.restore_state(hp, system, ckpt["trainable"])
@@ -351,11 +358,11 @@ def train(
             scaler.load_state_dict(ckpt["scaler"])
         gen.set_state(ckpt["data_rng"])
         set_rng_state(ckpt, dev)
-        s = ckpt["loop"]
+        s = LoopState(**ckpt["loop"])
         if world.active:
-            reseed_rank(seed, world, s["step"])
-        s["resumed_from"] = s["resumed_from"] + [s["step"]]
-        print(f"resumed from {ckpt_path} at step {s['step']}", file=sys.stderr)
+            reseed_rank(seed, world, s.step)
+        s.resumed_from = s.resumed_from + [s.step]
+        print(f"resumed from {ckpt_path} at step {s.step}", file=sys.stderr)
 
     def checkpoint() -> None:
         if not world.main:
@@ -369,47 +376,44 @@ def train(
                 "scaler": scaler.state_dict(),
                 "data_rng": gen.get_state(),
                 **rng_state(dev),
-                "loop": s,
+                "loop": vars(s),  # plain containers: a weights_only load reads them
             },
         )
 
     system.train()
     bar = tqdm(
         total=total_steps,
-        initial=s["step"],
+        initial=s.step,
         desc="train",
         file=sys.stderr,
         mininterval=10,
         disable=not world.main,
     )
     with StopSignals() as stop:
-        while s["step"] < total_steps:
+        while s.step < total_steps:
             if distributed.any_(stop.received is not None, dev, world):
                 checkpoint()
                 raise Interrupted(
-                    f"stopped by signal {stop.received or 'to another process'} at step {s['step']} of {total_steps}; "
+                    f"stopped by signal {stop.received or 'to another process'} at step {s.step} of {total_steps}; "
                     f"{ckpt_path} holds it, and the same job resumes from there"
                 )
             train_step(
                 hp, system, trainable, opt, sched, scaler, s, train_ex, gen, tok, placement, world
             )
             bar.update(1)
-            bar.set_postfix(loss=f"{s['history'][-1]:.3f}")
-            step = s["step"]
+            bar.set_postfix(loss=f"{s.history[-1]:.3f}")
+            step = s.step
             if hp["eval_every"] and (step % hp["eval_every"] == 0 or step == total_steps):
                 dl = dev_loss(system, dev_batches, placement, world)
-                s["dev_history"].append({"step": step, "dev_loss": dl})
-                if dl < s["best_dev_loss"]:
-                    s.update(
-                        best_step=step,
-                        best_dev_loss=dl,
-                        best_state=methods.trainable_state(hp, system),
-                    )
+                s.dev_history.append({"step": step, "dev_loss": dl})
+                if dl < s.best_dev_loss:
+                    s.best_step, s.best_dev_loss = step, dl
+                    s.best_state = methods.trainable_state(hp, system)
             if hp["checkpoint_every"] and step % hp["checkpoint_every"] == 0 and step < total_steps:
                 checkpoint()
     bar.close()
-    if s["best_state"] is not None:
-        methods.restore_state(hp, system, s["best_state"])
+    if s.best_state is not None:
+        methods.restore_state(hp, system, s.best_state)
     final_dev = dev_loss(system, dev_batches, placement, world)
     system.eval()
     if world.main:
@@ -417,15 +421,15 @@ def train(
     return {
         "hparams": hp,
         "seed": seed,
-        "steps": s["step"],
-        "epochs_seen": s["epoch"],
+        "steps": s.step,
+        "epochs_seen": s.epoch,
         "train_examples": len(train_ex),
         "dev_examples": len(dev_rows),
-        "train_loss": s["history"],
-        "dev_history": s["dev_history"],
-        "selected_step": s["best_step"] if s["best_state"] is not None else s["step"],
+        "train_loss": s.history,
+        "dev_history": s.dev_history,
+        "selected_step": s.best_step if s.best_state is not None else s.step,
         "dev_loss": final_dev,
-        "resumed_from_steps": s["resumed_from"],
+        "resumed_from_steps": s.resumed_from,
         "parameters": accounting,
         "seconds": round(time.time() - t0, 1),
         "threads": torch.get_num_threads(),
@@ -447,10 +451,10 @@ def train_step(
     """One optimiser step on the next batch of the seeded order; advances the loop state.
     Several processes each take every N-th example of the batch and sum their gradients."""
     bs = hp["batch_size"]
-    if s["order"] is None:  # the data order is drawn on the host, from the run's generator
-        s["order"] = torch.randperm(len(train_ex), generator=gen, device="cpu").tolist()
-        s["pos"] = 0
-    ids = s["order"][s["pos"] * bs : (s["pos"] + 1) * bs]
+    if s.order is None:  # the data order is drawn on the host, from the run's generator
+        s.order = torch.randperm(len(train_ex), generator=gen, device="cpu").tolist()
+        s.pos = 0
+    ids = s.order[s.pos * bs : (s.pos + 1) * bs]
     seq2seq = system.config.is_encoder_decoder
     start = system.config.decoder_start_token_id if seq2seq else None
     if world.active:
@@ -472,17 +476,17 @@ def train_step(
     scaler.update()
     sched.step()
     opt.zero_grad(set_to_none=True)
-    s["step"] += 1
-    s["pos"] += 1
-    if s["pos"] * bs >= len(train_ex):
-        s["order"], s["epoch"] = None, s["epoch"] + 1
-    s["history"].append(round(loss.item(), 5))
+    s.step += 1
+    s.pos += 1
+    if s.pos * bs >= len(train_ex):
+        s.order, s.epoch = None, s.epoch + 1
+    s.history.append(round(loss.item(), 5))
 
 
-def check_finite(loss: torch.Tensor, s: dict, hp: dict) -> None:
+def check_finite(loss: torch.Tensor, s: LoopState, hp: dict) -> None:
     if not torch.isfinite(loss):
         raise NonFiniteLoss(
-            f"non-finite training loss ({loss.item()}) at step {s['step'] + 1}; "
+            f"non-finite training loss ({loss.item()}) at step {s.step + 1}; "
             f"lower the learning rate (lr={hp['lr']})"
         )
 

@@ -15,6 +15,7 @@ Usage: python -m pipeline.report.figures --spec JSON --out-prefix results/figure
 from __future__ import annotations
 
 import textwrap
+from typing import NamedTuple
 
 import matplotlib
 
@@ -82,21 +83,47 @@ def _save(fig, out_prefix: str) -> None:
     plt.close(fig)
 
 
+class Layout(NamedTuple):
+    """How one kind of figure draws its runs: the points, the x axis, the lines."""
+
+    df: pd.DataFrame
+    x: str  # the column on the x axis
+    by: str | None  # one line per value of this column (None: one line)
+    categorical: bool = False  # x values as labelled points, not a numeric axis
+    xscale: str = "linear"
+    xlabel: str = ""
+
+
+def lowdata(df: pd.DataFrame) -> Layout:
+    """Fig. 3: each method's scores against the training size (log axis)."""
+    return Layout(
+        df[df["size"].notna()], "size", "method", xscale="log", xlabel="training examples"
+    )
+
+
+def prefix_length(df: pd.DataFrame) -> Layout:
+    """Fig. 4: prefix-tuning's scores against L (the other methods have no L)."""
+    return Layout(df[df["type"] == "prefix"], "prefix_length", None, xlabel="prefix length L")
+
+
+def init(df: pd.DataFrame) -> Layout:
+    """Fig. 5: one point per initialisation, random first."""
+    df = compared_initialisations(df[df["type"] == "prefix"])
+    labels = [init_label(w) for w in df.get("init_words", [None] * len(df))]
+    order = sorted(set(labels), key=lambda w: (w != "random", w))  # random first
+    df = df.assign(init=pd.Categorical(labels, categories=order, ordered=True))
+    return Layout(df, "init", None, categorical=True)
+
+
+KINDS = {"lowdata": lowdata, "prefix_length": prefix_length, "init": init}
+
+
 def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
     kind = spec.get("kind", "lowdata")
-    df = collect(spec["runs"], results_dir)
-    if kind == "lowdata":
-        df, x, by = df[df["size"].notna()], "size", "method"
-    elif kind == "prefix_length":  # prefix-tuning runs only: the others have no L
-        df, x, by = df[df["type"] == "prefix"], "prefix_length", None
-    elif kind == "init":
-        df = compared_initialisations(df[df["type"] == "prefix"])
-        labels = [init_label(w) for w in df.get("init_words", [None] * len(df))]
-        order = sorted(set(labels), key=lambda w: (w != "random", w))  # random first
-        df = df.assign(init=pd.Categorical(labels, categories=order, ordered=True))
-        x, by = "init", None
-    else:
-        raise ValueError(f"unknown figure kind {kind!r} ({', '.join(CLAIMS)})")
+    if kind not in KINDS:
+        raise ValueError(f"unknown figure kind {kind!r} ({', '.join(KINDS)})")
+    layout = KINDS[kind](collect(spec["runs"], results_dir))
+    df, x, by = layout.df, layout.x, layout.by
     if "release" not in df:
         df = df.assign(release=df["dataset"])
     release = dict(zip(df["dataset"], df["release"]))
@@ -115,22 +142,22 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
             for label, agg in lines.items():
                 xs = list(agg.index)
                 ax.errorbar(
-                    range(len(xs)) if kind == "init" else xs,
+                    range(len(xs)) if layout.categorical else xs,
                     agg[(m, "mean")],
                     yerr=agg[(m, "std")].fillna(0),
                     marker="o",
                     capsize=3,
-                    linestyle="none" if kind == "init" else "-",
+                    linestyle="none" if layout.categorical else "-",
                     label=label or None,
                 )
-            if kind == "init":
+            if layout.categorical:
                 ax.set_xticks(range(len(xs)), xs, rotation=45, ha="right", fontsize=7)
             else:
-                ax.set_xscale("log" if kind == "lowdata" else "linear")
+                ax.set_xscale(layout.xscale)
                 ax.set_xticks(sorted(part[x].dropna().unique()))
                 ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
                 ax.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
-                ax.set_xlabel("training examples" if kind == "lowdata" else "prefix length L")
+                ax.set_xlabel(layout.xlabel)
             ax.set_title(f"{dataset}: {TITLES.get(m, m)}", fontsize=9)
             ax.grid(alpha=0.3)
         for ax in axes[row][len(panels) :]:
