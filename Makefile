@@ -13,7 +13,7 @@ $(STAMP): requirements.lock requirements.txt pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.lock
 	# the project itself (editable: the checkout is what runs), its pins from the lock
-	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
 demo: setup
