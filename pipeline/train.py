@@ -292,6 +292,123 @@ def prepare_lm(hp: dict, lm, placement: Placement):
     return lm.to(placement.device)
 
 
+@dataclass
+class Model:
+    """The run's model: the LM, its tokenizer, the system that trains and what trains."""
+
+    lm: torch.nn.Module
+    tok: object
+    system: torch.nn.Module
+    trainable: list
+    accounting: dict
+
+
+@dataclass
+class Data:
+    train: list  # encoded (ids, labels) training examples
+    dev_batches: list  # padded dev batches
+    dev_rows: int
+    total_steps: int
+
+
+@dataclass
+class Optimiser:
+    opt: torch.optim.Optimizer
+    sched: torch.optim.lr_scheduler.LambdaLR
+    scaler: torch.amp.GradScaler
+
+
+def build_model(hp: dict, model_dir: Path, seed: int, placement: Placement, world: World) -> Model:
+    """The LM on its device (frozen ones in the half dtype) and the method's system around it;
+    every process starts from rank 0's trainable weights."""
+    lm, tok = load_model(model_dir)
+    lm = prepare_lm(hp, lm, placement)
+    if hp.get("init_words"):  # L is the phrase's token count (docs/protocol.md §5)
+        hp["prefix_length"] = phrase_length(tok, hp["init_words"])
+    system = methods.build(hp, lm, tok)
+    accounting = methods.accounting(hp, system, lm)
+    if world.active:  # the same initial weights everywhere; dropout from per-rank streams
+        for p in system.parameters():
+            if p.requires_grad:
+                torch.distributed.broadcast(p.data, src=0)
+        reseed_rank(seed, world, 0)
+    trainable = [p for p in system.parameters() if p.requires_grad]
+    return Model(lm, tok, system, trainable, accounting)
+
+
+def encode_data(hp: dict, model: Model, train_rows, dev_rows) -> Data:
+    config, tok = model.lm.config, model.tok
+    max_length = fit_length(hp, config)
+    cap = hp.get("max_source_tokens")
+    seq2seq = config.is_encoder_decoder
+    start = config.decoder_start_token_id if seq2seq else None
+    fmt = TextFormat.of(hp)
+    train_ex = encode(tok, train_rows, max_length, cap, seq2seq, fmt)
+    dev_ex = encode(tok, dev_rows, max_length, cap, seq2seq, fmt)
+    dev_batches = batches_of(dev_ex, hp["batch_size"], tok.pad_token_id, start)
+    steps_per_epoch = math.ceil(len(train_ex) / hp["batch_size"])
+    total_steps = hp["max_steps"] or math.ceil(steps_per_epoch * hp["epochs"])
+    return Data(train_ex, dev_batches, len(dev_rows), total_steps)
+
+
+def make_optimiser(hp: dict, model: Model, total_steps: int, placement: Placement) -> Optimiser:
+    opt = torch.optim.AdamW(
+        model.trainable, lr=hp["lr"], weight_decay=hp["weight_decay"], betas=(0.9, 0.999), eps=1e-8
+    )
+    sched = linear_schedule(opt, hp["warmup_steps"], total_steps)
+    return Optimiser(opt, sched, placement.grad_scaler())
+
+
+def resume(
+    path: Path, hp, model: Model, optim: Optimiser, gen, seed, placement, world
+) -> LoopState:
+    """The loop state of the checkpoint at ``path`` (weights, optimiser, schedule, loss scale,
+    RNG states and data order restored with it), or a fresh one."""
+    ckpt = load_checkpoint(path)
+    if ckpt is None:
+        return LoopState()
+    methods.restore_state(hp, model.system, ckpt["trainable"])
+    optim.opt.load_state_dict(ckpt["optimizer"])
+    optim.sched.load_state_dict(ckpt["scheduler"])
+    if "scaler" in ckpt:
+        optim.scaler.load_state_dict(ckpt["scaler"])
+    gen.set_state(ckpt["data_rng"])
+    set_rng_state(ckpt, placement.device)
+    s = LoopState(**ckpt["loop"])
+    if world.active:
+        reseed_rank(seed, world, s.step)
+    s.resumed_from = s.resumed_from + [s.step]
+    print(f"resumed from {path} at step {s.step}", file=sys.stderr)
+    return s
+
+
+def save_state(path: Path, hp, model: Model, optim: Optimiser, gen, s: LoopState, device, world):
+    """Everything ``resume`` needs (rank 0 writes)."""
+    if not world.main:
+        return
+    save_checkpoint(
+        path,
+        {
+            "trainable": methods.trainable_state(hp, model.system),
+            "optimizer": optim.opt.state_dict(),
+            "scheduler": optim.sched.state_dict(),
+            "scaler": optim.scaler.state_dict(),
+            "data_rng": gen.get_state(),
+            **rng_state(device),
+            "loop": vars(s),  # plain containers: a weights_only load reads them
+        },
+    )
+
+
+def keep_if_best(hp: dict, model: Model, data: Data, s: LoopState, placement, world) -> None:
+    """Measure the dev loss; remember the trainable weights when it is the lowest so far."""
+    dl = dev_loss(model.system, data.dev_batches, placement, world)
+    s.dev_history.append({"step": s.step, "dev_loss": dl})
+    if dl < s.best_dev_loss:
+        s.best_step, s.best_dev_loss = s.step, dl
+        s.best_state = methods.trainable_state(hp, model.system)
+
+
 def train(
     hp: dict,
     model_dir: Path,
@@ -311,126 +428,63 @@ def train(
     """
     hp = {**DEFAULTS, **hp}
     placement = placement or CPU_FP32
-    dev = placement.device
     t0 = time.time()
     gen = seed_everything(seed)
-    lm, tok = load_model(model_dir)
-    lm = prepare_lm(hp, lm, placement)
-    if hp.get("init_words"):  # L is the phrase's token count (docs/protocol.md §5)
-        hp["prefix_length"] = phrase_length(tok, hp["init_words"])
-    system = methods.build(hp, lm, tok)
-    accounting = methods.accounting(hp, system, lm)
-    if world.active:  # the same initial weights everywhere; dropout from per-rank streams
-        for p in system.parameters():
-            if p.requires_grad:
-                torch.distributed.broadcast(p.data, src=0)
-        reseed_rank(seed, world, 0)
-    max_length = fit_length(hp, lm.config)
-    cap = hp.get("max_source_tokens")
-    seq2seq = lm.config.is_encoder_decoder
-    start = lm.config.decoder_start_token_id if seq2seq else None
-    fmt = TextFormat.of(hp)
-    train_ex = encode(tok, train_rows, max_length, cap, seq2seq, fmt)
-    dev_batches = batches_of(
-        encode(tok, dev_rows, max_length, cap, seq2seq, fmt),
-        hp["batch_size"],
-        tok.pad_token_id,
-        start,
-    )
-    bs = hp["batch_size"]
-    steps_per_epoch = math.ceil(len(train_ex) / bs)
-    total_steps = hp["max_steps"] or math.ceil(steps_per_epoch * hp["epochs"])
-
-    trainable = [p for p in system.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(
-        trainable, lr=hp["lr"], weight_decay=hp["weight_decay"], betas=(0.9, 0.999), eps=1e-8
-    )
-    sched = linear_schedule(opt, hp["warmup_steps"], total_steps)
-    scaler = placement.grad_scaler()
-
-    s = LoopState()
+    model = build_model(hp, model_dir, seed, placement, world)
+    data = encode_data(hp, model, train_rows, dev_rows)
+    total = data.total_steps
+    optim = make_optimiser(hp, model, total, placement)
     ckpt_path = out_dir / CHECKPOINT
-    if (ckpt := load_checkpoint(ckpt_path)) is not None:
-        methods.restore_state(hp, system, ckpt["trainable"])
-        opt.load_state_dict(ckpt["optimizer"])
-        sched.load_state_dict(ckpt["scheduler"])
-        if "scaler" in ckpt:
-            scaler.load_state_dict(ckpt["scaler"])
-        gen.set_state(ckpt["data_rng"])
-        set_rng_state(ckpt, dev)
-        s = LoopState(**ckpt["loop"])
-        if world.active:
-            reseed_rank(seed, world, s.step)
-        s.resumed_from = s.resumed_from + [s.step]
-        print(f"resumed from {ckpt_path} at step {s.step}", file=sys.stderr)
+    s = resume(ckpt_path, hp, model, optim, gen, seed, placement, world)
 
-    def checkpoint() -> None:
-        if not world.main:
-            return
-        save_checkpoint(
-            ckpt_path,
-            {
-                "trainable": methods.trainable_state(hp, system),
-                "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(),
-                "scaler": scaler.state_dict(),
-                "data_rng": gen.get_state(),
-                **rng_state(dev),
-                "loop": vars(s),  # plain containers: a weights_only load reads them
-            },
-        )
-
-    system.train()
+    model.system.train()
     bar = tqdm(
-        total=total_steps,
-        initial=s.step,
-        desc="train",
-        file=sys.stderr,
-        mininterval=10,
+        total=total, initial=s.step, desc="train", file=sys.stderr, mininterval=10,
         disable=not world.main,
-    )
+    )  # fmt: skip
     with StopSignals() as stop:
-        while s.step < total_steps:
-            if distributed.any_(stop.received is not None, dev, world):
-                checkpoint()
+        while s.step < total:
+            if distributed.any_(stop.received is not None, placement.device, world):
+                save_state(ckpt_path, hp, model, optim, gen, s, placement.device, world)
                 raise Interrupted(
-                    f"stopped by signal {stop.received or 'to another process'} at step {s.step} of {total_steps}; "
-                    f"{ckpt_path} holds it, and the same job resumes from there"
+                    f"stopped by signal {stop.received or 'to another process'} at step "
+                    f"{s.step} of {total}; {ckpt_path} holds it, and the same job resumes from there"
                 )
             train_step(
-                hp, system, trainable, opt, sched, scaler, s, train_ex, gen, tok, placement, world
-            )
+                hp, model.system, model.trainable, optim.opt, optim.sched, optim.scaler, s,
+                data.train, gen, model.tok, placement, world,
+            )  # fmt: skip
             bar.update(1)
             bar.set_postfix(loss=f"{s.history[-1]:.3f}")
-            step = s.step
-            if hp["eval_every"] and (step % hp["eval_every"] == 0 or step == total_steps):
-                dl = dev_loss(system, dev_batches, placement, world)
-                s.dev_history.append({"step": step, "dev_loss": dl})
-                if dl < s.best_dev_loss:
-                    s.best_step, s.best_dev_loss = step, dl
-                    s.best_state = methods.trainable_state(hp, system)
-            if hp["checkpoint_every"] and step % hp["checkpoint_every"] == 0 and step < total_steps:
-                checkpoint()
+            if hp["eval_every"] and (s.step % hp["eval_every"] == 0 or s.step == total):
+                keep_if_best(hp, model, data, s, placement, world)
+            if hp["checkpoint_every"] and s.step % hp["checkpoint_every"] == 0 and s.step < total:
+                save_state(ckpt_path, hp, model, optim, gen, s, placement.device, world)
     bar.close()
     if s.best_state is not None:
-        methods.restore_state(hp, system, s.best_state)
-    final_dev = dev_loss(system, dev_batches, placement, world)
-    system.eval()
+        methods.restore_state(hp, model.system, s.best_state)
+    final_dev = dev_loss(model.system, data.dev_batches, placement, world)
+    model.system.eval()
     if world.main:
-        methods.save(hp, system, tok, out_dir)
+        methods.save(hp, model.system, model.tok, out_dir)
+    return summary(hp, seed, model, data, s, final_dev, t0, placement, world)
+
+
+def summary(hp, seed, model: Model, data: Data, s: LoopState, final_dev, t0, placement, world):
+    """train.json: what ran, how it went, where."""
     return {
         "hparams": hp,
         "seed": seed,
         "steps": s.step,
         "epochs_seen": s.epoch,
-        "train_examples": len(train_ex),
-        "dev_examples": len(dev_rows),
+        "train_examples": len(data.train),
+        "dev_examples": data.dev_rows,
         "train_loss": s.history,
         "dev_history": s.dev_history,
         "selected_step": s.best_step if s.best_state is not None else s.step,
         "dev_loss": final_dev,
         "resumed_from_steps": s.resumed_from,
-        "parameters": accounting,
+        "parameters": model.accounting,
         "seconds": round(time.time() - t0, 1),
         "threads": torch.get_num_threads(),
         "precision": placement.precision,
