@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_workflow import copy_project, snakemake
+from tests.test_workflow import copy_project, snakemake, two_processes
 
 TARGET = "results/smoke/runs/lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1/test.hyp.txt"
 
@@ -81,14 +81,7 @@ def test_a_two_process_training_job_asks_slurm_for_two_gpus_on_one_node(tmp_path
     # fp32 on both sides: in bf16 the two processes' smaller batches round differently (1e-2)
     fp32 = ["--config", "precision=fp32"]
     snakemake(local, target, "--cores", "1", "--configfile", "config/smoke.yaml", *fp32)
-    smoke = (cluster / "config/smoke.yaml").read_text()
-    two = smoke.replace(
-        "resources: {train_threads: 1,", "resources: {train_gpu: 1, train_threads: 1,"
-    ).replace(
-        "    lowdata: {sizes: [8, 16], subsets: 2}\n",
-        "    lowdata: {sizes: [8, 16], subsets: 2}\n    processes: 2\n",
-    )
-    assert two.count("processes: 2") == 1 and "train_gpu: 1" in two
+    two = two_processes((cluster / "config/smoke.yaml").read_text())
     (cluster / "config/smoke-ddp.yaml").write_text("name: smoke\n" + two)
     snakemake(
         cluster,

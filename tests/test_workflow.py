@@ -138,15 +138,20 @@ def test_a_single_exhibit_is_a_target_of_its_own(smoke_run):
     assert "rule train" not in out and "rule table:" not in out
 
 
-def test_an_experiment_of_n_processes_launches_torchrun_and_asks_for_n_gpus(tmp_path):
-    cfg = (ROOT / "config/smoke.yaml").read_text()
-    two = cfg.replace(
+def two_processes(smoke: str) -> str:
+    """The smoke configuration with its low-data experiment on 2 processes of 1 GPU each."""
+    two = smoke.replace(
         "resources: {train_threads: 1,", "resources: {train_gpu: 1, train_threads: 1,"
     ).replace(
         "    lowdata: {sizes: [8, 16], subsets: 2}\n",
         "    lowdata: {sizes: [8, 16], subsets: 2}\n    processes: 2\n",
     )
-    assert two.count("processes: 2") == 1
+    assert two.count("processes: 2") == 1 and "train_gpu: 1" in two
+    return two
+
+
+def test_an_experiment_of_n_processes_launches_torchrun_and_asks_for_n_gpus(tmp_path):
+    two = two_processes((ROOT / "config/smoke.yaml").read_text())
     (tmp_path / "two.yaml").write_text(two)
     target = "results/two/runs/lowdata/e2e/tiny-gpt2/prefix/low8s1/seed1/test.hyp.txt"
     res = snakemake(ROOT, "-n", "-p", target, "--configfile", str(tmp_path / "two.yaml"))
