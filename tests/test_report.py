@@ -218,3 +218,17 @@ def test_the_init_figure_compares_initialisations_only_where_several_were_traine
     assert len(kept) == 3
     full_data = pd.DataFrame([{"size": None, "init_words": w} for w in (None, "keep")])
     assert len(compared_initialisations(full_data)) == 2  # no sizes: nothing to filter
+
+
+def test_the_releases_declare_the_papers_tables_their_runs_compare_to():
+    """E2E's ablations compare to Table 5, XSUM's topic splits to Table 4, a short XSUM prefix
+    to PREFIX(0.1%); a release without such a table says "not in the paper"."""
+    pm, row, numbers = paper_row("bart-large", "prefix", "xsum", None, "news-to-sports")
+    assert (pm, row, numbers["ROUGE-1"]) == ("BART-L", "PREFIX (Table 4, news-to-sports)", 39.23)
+    assert paper_row("gpt2-medium", "emb-10", "e2e")[1:] == (
+        "EMB-10 (Table 5)",
+        dict(zip(E2E, (62.2, 6.70, 38.6, 66.4, 1.75))),
+    )
+    assert paper_row("gpt2-medium", "emb-10", "dart")[1] == "EMB-10 (not in the paper)"
+    assert paper_row("bart-large", "prefix", "xsum", 5)[1] == "PREFIX(0.1%)"
+    assert paper_row("bart-large", "prefix", "xsum", 100)[1] == "PREFIX(2%)"

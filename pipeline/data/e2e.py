@@ -169,6 +169,7 @@ RELEASE = DataSet(
     digits={"NIST": 2, "CIDEr": 2},
     panels=("BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr"),
     paper_table="e2e_table2",
+    paper_ablation_table="e2e_table5",
     exhibit_title="E2E test (Table 2, Table 5)",
     paper_source="ACL 2021 Tables 2 and 5",
     bootstrap=True,

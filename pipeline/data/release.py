@@ -61,6 +61,12 @@ class DataSet:
     panels: tuple[str, ...] = ()  # the metrics a figure shows
     paper_table: str | None = None  # key in pipeline/report/paper_numbers.yaml
     paper_model: str = "GPT-2 M"  # the model of the paper's table a run is set beside
+    # the paper's ablation table for this release (E2E: Table 5, the emb-L / infix-L rows)
+    paper_ablation_table: str | None = None
+    # the paper's table for this release's topic splits (XSUM: Table 4)
+    paper_topic_table: str | None = None
+    # prefix runs shorter than this compare to the paper's short-prefix row (XSUM's 0.1%)
+    paper_small_prefix: int | None = None
     exhibit_title: str = ""  # its table's title ("E2E test (Table 2, Table 5)")
     paper_source: str = ""  # where the paper reports it
     topic_splits: tuple[str, ...] = ()  # extrapolation splits it can be prepared with

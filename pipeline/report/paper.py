@@ -27,8 +27,11 @@ PAPER_ROW = {
 }
 # Table 4 (XSUM topic splits) has one prefix row and the fine-tuning row
 EXTRAPOLATION_ROW = {"prefix": "PREFIX", "finetune": "FT-FULL"}
-# XSUM's PREFIX(2%) is L = 100; PREFIX(0.1%) a short prefix (L ~ 5, docs/method.md §3)
-XSUM_SMALL_PREFIX = 50
+
+
+def table_name(key: str) -> str:
+    """``e2e_table5`` -> ``Table 5``."""
+    return "Table " + key.rsplit("table", 1)[-1]
 
 
 def paper_numbers() -> dict:
@@ -69,18 +72,21 @@ def paper_row(
     pm = PAPER_MODEL.get(model, default)
     if release.paper_table is None:  # a data set the paper did not use
         return _absent(method, pm, dataset)
-    if dataset == "xsum" and topic_split:
+    if topic_split and release.paper_topic_table:  # XSUM's Table 4
         if method not in EXTRAPOLATION_ROW:
-            return _absent(method, "BART-L", dataset)
+            return _absent(method, default, dataset)
         row = EXTRAPOLATION_ROW[method]
-        numbers = paper_numbers()["xsum_table4"]["rows"]["BART-L"][row]["acl"][topic_split]
-        return "BART-L", f"{row} (Table 4, {topic_split})", numbers
-    if method.split("-")[0] in ("emb", "infix"):  # Table 5: E2E, GPT-2 M only
-        rows = paper_numbers()["e2e_table5"]["rows"]["GPT-2 M"]
-        if dataset != "e2e" or method.upper() not in rows:
+        table = paper_numbers()[release.paper_topic_table]
+        numbers = table["rows"][default][row]["acl"][topic_split]
+        return default, f"{row} ({table_name(release.paper_topic_table)}, {topic_split})", numbers
+    if method.split("-")[0] in ("emb", "infix"):  # the ablations: E2E's Table 5, GPT-2 M only
+        key = release.paper_ablation_table
+        rows = paper_numbers()[key]["rows"]["GPT-2 M"] if key else {}
+        if method.upper() not in rows:
             return _absent(method.upper(), "GPT-2 M", dataset)
-        return "GPT-2 M", f"{method.upper()} (Table 5)", rows[method.upper()]["acl"]
-    if dataset == "xsum" and method == "prefix" and (prefix_length or 0) < XSUM_SMALL_PREFIX:
+        return "GPT-2 M", f"{method.upper()} ({table_name(key)})", rows[method.upper()]["acl"]
+    small = release.paper_small_prefix
+    if small and method == "prefix" and (prefix_length or 0) < small:
         method = "prefix-small"
     rows = paper_numbers()[release.paper_table]["rows"]
     if (pm, method) not in PAPER_ROW or PAPER_ROW[(pm, method)] not in rows.get(pm, {}):
@@ -94,12 +100,16 @@ def paper_row(
 def paper_rows(dataset: str, topic_split: str | None = None) -> list[tuple[str, str, dict]]:
     """Every (paper model, row, numbers) of the data set's tables, labelled as ``paper_row``
     labels them (other systems' SOTA rows left out: they are not methods one runs here)."""
-    if dataset == "xsum" and topic_split:
-        return [paper_row("bart-large", m, dataset, None, topic_split) for m in EXTRAPOLATION_ROW]
-    main = registry.release_of(dataset).paper_table
-    if main is None:
+    release = registry.release_of(dataset)
+    if topic_split and release.paper_topic_table:
+        return [paper_row("", m, dataset, None, topic_split) for m in EXTRAPOLATION_ROW]
+    if release.paper_table is None:
         return []
-    tables = [(main, "")] + ([("e2e_table5", " (Table 5)")] if dataset == "e2e" else [])
+    tables = [(release.paper_table, "")]
+    if release.paper_ablation_table:
+        tables.append(
+            (release.paper_ablation_table, f" ({table_name(release.paper_ablation_table)})")
+        )
     return [
         (pm, f"{row}{suffix}", entry["acl"])
         for key, suffix in tables
