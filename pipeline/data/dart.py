@@ -129,4 +129,5 @@ RELEASE = DataSet(
     exhibit_title="DART test (Table 2)",
     paper_source="ACL 2021 Table 2",
     paper_stats=("82K", 38.8, 27.3),
+    test_size=5_097,
 )

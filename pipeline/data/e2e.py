@@ -174,4 +174,5 @@ RELEASE = DataSet(
     paper_source="ACL 2021 Tables 2 and 5",
     bootstrap=True,
     paper_stats=("50K", 28.5, 27.8),
+    test_size=630,
 )

@@ -74,6 +74,7 @@ class DataSet:
     bootstrap: bool = False
     # rows per split for the data-set table (the paper's Table 1): examples, in, out lengths
     paper_stats: tuple[str, float, float] | None = None
+    test_size: int | None = None  # instances of the full prepared test set (cost estimates)
 
     def needs_files(self, train_pool: str, topic_split: str | None = None) -> list[str]:
         """Staged files a configuration needs (no train file when training from dev)."""

@@ -145,4 +145,5 @@ RELEASE = DataSet(
     exhibit_title="WebNLG test (Table 2)",
     paper_source="ACL 2021 Table 2",
     paper_stats=("22K", 49.6, 30.7),
+    test_size=1_862,
 )

@@ -169,4 +169,5 @@ RELEASE = DataSet(
     paper_source="ACL 2021 Table 3",
     topic_splits=TOPIC_SPLITS,
     paper_stats=("225K", 473.3, 28.1),
+    test_size=11_334,
 )

@@ -28,6 +28,7 @@ from collections import defaultdict
 
 from pipeline import config as pconf
 from pipeline.data import registry
+from pipeline.methods import WHOLE_MODEL
 from pipeline.runtime import entry_point
 
 PEAK_TFLOPS = {"fp32": 19.5, "tf32": 156.0, "bf16": 312.0, "fp16": 312.0}
@@ -38,13 +39,12 @@ STEP_MS_PER_LAYER = 0.5
 TOKENS = {n: r.paper_stats[1:] for n, r in registry.releases().items() if r.paper_stats}
 # training-set sizes and test instances as prepared
 TRAIN_EXAMPLES = {"e2e": 42_061, "webnlg": 18_025, "dart": 62_659, "xsum": 204_045}
-TEST_INSTANCES = {"e2e": 630, "webnlg": 1_862, "dart": 5_097, "xsum": 11_334}
+TEST_SIZE = {n: r.test_size for n, r in registry.releases().items() if r.test_size}
 # parameters and decoder layers of the hub models the paper used
 MODELS = {
     "openai-community/gpt2-medium": (354.8e6, 24),
     "facebook/bart-large": (406.3e6, 12),
 }
-WHOLE_MODEL = ("finetune", "fttop2")
 
 
 def run_cost(config: dict, run, precision: str) -> dict:
@@ -69,7 +69,7 @@ def run_cost(config: dict, run, precision: str) -> dict:
 
     dec = {**config["decoding"], **ds.get("decoding", {})}
     every = (ds.get("test_subset") or {}).get("every") or 1
-    instances = math.ceil(TEST_INSTANCES[release] / every)
+    instances = math.ceil(TEST_SIZE[release] / every)
     batches = math.ceil(instances / dec.get("batch_size", 10))
     steps = batches * min(dec.get("max_new_tokens", 100), 2 * tgt)
     prompt_flops = instances * dec.get("num_beams", 5) * src * 2 * n_params
