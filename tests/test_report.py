@@ -232,3 +232,29 @@ def test_the_releases_declare_the_papers_tables_their_runs_compare_to():
     assert paper_row("gpt2-medium", "emb-10", "dart")[1] == "EMB-10 (not in the paper)"
     assert paper_row("bart-large", "prefix", "xsum", 5)[1] == "PREFIX(0.1%)"
     assert paper_row("bart-large", "prefix", "xsum", 100)[1] == "PREFIX(2%)"
+
+
+def test_a_setting_compares_each_prefix_to_fine_tuning_and_each_word_to_random():
+    """Fig. 3's contrast for every prefix method, and Fig. 5's: every word-initialised prefix
+    against the random one that ran beside it; the same name in two experiments is told apart."""
+    import pandas as pd
+
+    g = pd.DataFrame(
+        [
+            ("claims", "prefix", "prefix", "table-to-text:"),
+            ("claims", "finetune", "finetune", None),
+            ("init", "prefix-random", "prefix", None),
+            ("init", "prefix-summarize", "prefix", "summarize"),
+        ],
+        columns=["experiment", "method", "type", "init_words"],
+    )
+    labels = tables._labels(g)
+    assert tables.contrasts(g, labels) == [
+        ("prefix", "finetune"),
+        ("prefix-random", "finetune"),
+        ("prefix-summarize", "finetune"),
+        ("prefix", "prefix-random"),
+        ("prefix-summarize", "prefix-random"),
+    ]
+    two = pd.concat([g, g.assign(experiment="other")], ignore_index=True)
+    assert "other:prefix" in set(tables._labels(two))

@@ -110,8 +110,34 @@ def _release_order(col: pd.Series) -> pd.Series:
     return col.map(registry.order) if col.name == "release" else col
 
 
-def comparisons(df: pd.DataFrame, spec: dict, a: str = "prefix", b: str = "finetune") -> list[dict]:
-    """Paired bootstrap of method type ``a`` vs ``b`` per (data set, model, setting): runs are
+def _labels(g: pd.DataFrame) -> pd.Series:
+    """A run's method as the comparisons name it: its method name, with its experiment
+    where two experiments of one setting use the same name."""
+    per_name = g.groupby("method")["experiment"].nunique()
+    return pd.Series(
+        [m if per_name[m] == 1 else f"{e}:{m}" for m, e in zip(g["method"], g["experiment"])],
+        index=g.index,
+    )
+
+
+def contrasts(g: pd.DataFrame, labels: pd.Series) -> list[tuple[str, str]]:
+    """The method pairs one setting compares: every prefix-tuning method against every
+    fine-tuning one (the paper's tables and Fig. 3) and, where a randomly initialised prefix ran
+    beside word-initialised ones, each of those against it (Fig. 5)."""
+
+    def of(mask) -> list[str]:
+        return sorted(set(labels[mask]))
+
+    prefix = g["type"] == "prefix"
+    words = g.get("init_words", pd.Series(None, index=g.index))
+    worded = prefix & words.apply(lambda w: isinstance(w, str) and bool(w))
+    pairs = [(a, b) for a in of(prefix) for b in of(g["type"] == "finetune")]
+    pairs += [(a, b) for a in of(worded) for b in of(prefix & ~worded)]
+    return pairs
+
+
+def comparisons(df: pd.DataFrame, spec: dict) -> list[dict]:
+    """Paired bootstrap of each ``contrasts`` pair per (data set, model, setting): runs are
     paired by training regime (subset) and seed; unpaired runs are left out and counted."""
     out = []
     refs = {}
@@ -120,34 +146,36 @@ def comparisons(df: pd.DataFrame, spec: dict, a: str = "prefix", b: str = "finet
         release = g["release"].iloc[0] if "release" in g else dataset
         if not registry.release_of(release).bootstrap:  # it recomputes E2E's BLEU; not others
             continue
-        runs_a = {(r["regime"], r["seed"]): r for _, r in g[g["type"] == a].iterrows()}
-        runs_b = {(r["regime"], r["seed"]): r for _, r in g[g["type"] == b].iterrows()}
-        keys = sorted(runs_a.keys() & runs_b.keys())
-        if not keys:
-            continue
-        if dataset not in refs:
-            refs[dataset] = [t["refs"] for t in read_jsonl(spec["tests"][dataset])]
-        pairs = [
-            (
-                read_lines(f"{runs_a[k]['dir']}/test.hyp.txt"),
-                read_lines(f"{runs_b[k]['dir']}/test.hyp.txt"),
+        labels = _labels(g)
+        for a, b in contrasts(g, labels):
+            runs_a = {(r["regime"], r["seed"]): r for _, r in g[labels == a].iterrows()}
+            runs_b = {(r["regime"], r["seed"]): r for _, r in g[labels == b].iterrows()}
+            keys = sorted(runs_a.keys() & runs_b.keys())
+            if not keys:
+                continue
+            if dataset not in refs:
+                refs[dataset] = [t["refs"] for t in read_jsonl(spec["tests"][dataset])]
+            pairs = [
+                (
+                    read_lines(f"{runs_a[k]['dir']}/test.hyp.txt"),
+                    read_lines(f"{runs_b[k]['dir']}/test.hyp.txt"),
+                )
+                for k in keys
+            ]
+            res = paired_bootstrap(pairs, refs[dataset])
+            res.update(
+                {
+                    "dataset": dataset,
+                    "model": model,
+                    "setting": sett,
+                    "size": None if pd.isna(g["size"].iloc[0]) else int(g["size"].iloc[0]),
+                    "a": a,
+                    "b": b,
+                    "unpaired": len(runs_a) + len(runs_b) - 2 * len(keys),
+                }
             )
-            for k in keys
-        ]
-        res = paired_bootstrap(pairs, refs[dataset])
-        res.update(
-            {
-                "dataset": dataset,
-                "model": model,
-                "setting": sett,
-                "size": None if pd.isna(g["size"].iloc[0]) else int(g["size"].iloc[0]),
-                "a": a,
-                "b": b,
-                "unpaired": len(runs_a) + len(runs_b) - 2 * len(keys),
-            }
-        )
-        out.append(res)
-    return sorted(out, key=lambda r: (r["dataset"], r["model"], r["size"] or 10**9))
+            out.append(res)
+    return sorted(out, key=lambda r: (r["dataset"], r["model"], r["size"] or 10**9, r["b"], r["a"]))
 
 
 def comparison_markdown(comps: list[dict]) -> list[str]:
@@ -155,19 +183,19 @@ def comparison_markdown(comps: list[dict]) -> list[str]:
         return []
     lines = [
         "",
-        f"## {comps[0]['a']} − {comps[0]['b']}: paired bootstrap over test instances",
+        "## Paired bootstrap over test instances",
         "",
-        "Runs paired by subset and seed; BLEU difference of the paired means, "
+        "Runs paired by subset and seed; BLEU difference of the paired means (A − B), "
         f"{comps[0]['resamples']} resamples (seed {comps[0]['seed']}), two-sided p. "
         "The paper reports no test.",
         "",
-        "| Setting | Model | pairs | Δ BLEU | 95% CI | p |",
-        "|---|---|---|---|---|---|",
+        "| Setting | Model | A − B | pairs | Δ BLEU | 95% CI | p |",
+        "|---|---|---|---|---|---|---|",
     ]
     for c in comps:
         lines.append(
-            f"| {c['setting']} | {c['model']} | {c['pairs']} | {c['delta']:+.2f} "
-            f"| [{c['ci95'][0]:+.2f}, {c['ci95'][1]:+.2f}] | {c['p']:.3g} |"
+            f"| {c['setting']} | {c['model']} | {c['a']} − {c['b']} | {c['pairs']} "
+            f"| {c['delta']:+.2f} | [{c['ci95'][0]:+.2f}, {c['ci95'][1]:+.2f}] | {c['p']:.3g} |"
         )
     return lines
 
