@@ -183,7 +183,7 @@ def comparison_markdown(comps: list[dict]) -> list[str]:
         return []
     lines = [
         "",
-        "## Paired bootstrap over test instances",
+        "## Contrasts: paired bootstrap over test instances",
         "",
         "Runs paired by subset and seed; BLEU difference of the paired means (A − B), "
         f"{comps[0]['resamples']} resamples (seed {comps[0]['seed']}), two-sided p. "
