@@ -71,7 +71,7 @@ def test_the_smoke_dag_builds_every_exhibit(smoke_run):
     assert "| (GPT-2 M) | FT-FULL | 0 | – | not run (68.8) |" in table
     # prefix vs fine-tuning per size, paired by subset and seed (2 subsets x 1 seed)
     assert "paired bootstrap" in table
-    assert table.count("| tiny-gpt2 | 2 |") == 2
+    assert table.count("| tiny-gpt2 | prefix − finetune | 2 |") == 2
     # each data set in its own columns, beside its own paper table
     assert (
         "| BLEU S | BLEU U | BLEU A |" in (smoke_run / "results/smoke/tables/webnlg.md").read_text()
