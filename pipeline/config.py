@@ -1,11 +1,12 @@
 """Load and validate a configuration, and expand its experiments into runs.
 
-The schema (``pipeline/schemas/config.schema.yaml``, linked from ``workflow/schemas/``) documents every key. Unknown keys are
-errors with a pointer to the offending key, because a mistyped hyper-parameter that silently
-falls back to its default would produce a plausible but wrong reproduction.
+The schema (``pipeline/schemas/config.schema.yaml``, linked from ``workflow/schemas/``)
+documents every key. Unknown keys are errors with a pointer to the offending key, because a
+mistyped hyper-parameter that silently falls back to its default would produce a plausible
+but wrong reproduction.
 
 An experiment is a grid: one data set x one model x methods x regimes x seeds. A run is one
-cell of it and lives at ``results/runs/{exp}/{dataset}/{model}/{method}/{regime}/seed{seed}``.
+cell of it and lives at ``results/<name>/runs/{exp}/{dataset}/{model}/{method}/{regime}/seed{seed}``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import yaml
 
 from pipeline.data import registry
 from pipeline.errors import PipelineError
+from pipeline.report.exhibits import exhibits
 
 # package data (workflow/schemas/config.schema.yaml links here, where Snakemake users look)
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.yaml"
@@ -67,9 +69,9 @@ def validate(config: dict, source: str = "config") -> dict:
                 msg = f"unknown key: {msg} (see {SCHEMA_PATH.name} for the allowed keys)"
             lines.append(f"  {_pointer(e)}: {msg}")
         raise ConfigError(f"invalid configuration {source}:\n" + "\n".join(lines))
+    known = registry.releases()
     for name, ds in config["datasets"].items():
         ds.setdefault("release", name)
-        known = registry.releases()
         if ds["release"] not in known:
             where = "['release']" if "release" in ds and ds["release"] != name else ""
             raise ConfigError(
@@ -87,14 +89,13 @@ def validate(config: dict, source: str = "config") -> dict:
                 f"{source}: config['datasets'][{name!r}]['topic_split'] = {ds['topic_split']!r}: "
                 f"release {ds['release']!r} has {', '.join(splits) or 'no topic splits'}"
             )
+    known_methods = method_names()
     for mtype in config["methods"]:
-        if mtype not in method_names():
+        if mtype not in known_methods:
             raise ConfigError(
                 f"{source}: config['methods'][{mtype!r}]: not a method "
-                f"({', '.join(method_names())}; pipeline.methods)"
+                f"({', '.join(known_methods)}; pipeline.methods)"
             )
-    from pipeline.report.exhibits import exhibits
-
     known_exhibits = exhibits()
     for name, exp in config["experiments"].items():
         for exhibit in exp.get("exhibits", []):
@@ -115,10 +116,10 @@ def validate(config: dict, source: str = "config") -> dict:
             )
         for method, over in exp["methods"].items():
             mtype = method_type(method, over)
-            if mtype not in method_names():
+            if mtype not in known_methods:
                 raise ConfigError(
                     f"{source}: config['experiments'][{name!r}]['methods'][{method!r}] is of "
-                    f"type {mtype!r}, not a method ({', '.join(method_names())}; pipeline.methods)"
+                    f"type {mtype!r}, not a method ({', '.join(known_methods)}; pipeline.methods)"
                 )
             if mtype not in config["methods"]:
                 raise ConfigError(

@@ -12,7 +12,8 @@ metric: its runs are scored with ``--part all`` in one step); ``--merge`` joins
 halves, and ``--join python.json`` joins the half just computed with another one (the
 workflow's Java step writes the run's metrics that way).
 
-``--test`` is a prepared test set or a release file, for outputs produced elsewhere: E2E ``testset_w_refs.csv`` or the paper's tokenised ``src1_test.txt`` (references
+``--test`` is a prepared test set or a release file, for outputs produced elsewhere: E2E
+``testset_w_refs.csv`` or the paper's tokenised ``src1_test.txt`` (references
 grouped as its code grouped them; with ``--protocol paper`` this is the paper's own scoring,
 ``measure_scores.py -p`` on those references), WebNLG ``testdata_with_lex.xml``, DART
 ``dart-v1.1.1-full-test.xml`` (one line per XML entry: the official kit's 5,097, not the

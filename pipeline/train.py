@@ -511,14 +511,12 @@ def train_step(
     ids = s.order[s.pos * bs : (s.pos + 1) * bs]
     seq2seq = system.config.is_encoder_decoder
     start = system.config.decoder_start_token_id if seq2seq else None
+    examples = [train_ex[i] for i in ids]
     if world.active:
-        examples = [train_ex[i] for i in ids]
         loss = shared_loss(hp, system, scaler, examples, tok, start, placement, world)
         check_finite(loss, s, hp)  # the same sum everywhere: every process stops together
     else:
-        batch = to_device(
-            collate([train_ex[i] for i in ids], tok.pad_token_id, start), placement.device
-        )
+        batch = to_device(collate(examples, tok.pad_token_id, start), placement.device)
         with placement.autocast():
             loss = forward_loss(system, batch, hp["loss"])
         check_finite(loss, s, hp)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import shutil
 import sys
 import urllib.request
@@ -29,7 +28,7 @@ from urllib.parse import quote
 from pipeline.data import registry
 from pipeline.data.release import Source
 from pipeline.errors import PipelineError
-from pipeline.io import atomic_path, sha256sum, write_json
+from pipeline.io import atomic_path, read_json, sha256sum, write_json
 from pipeline.runtime import entry_point
 
 
@@ -235,8 +234,8 @@ def _cached(out_dir: Path, name: str, dest: Path, canonical: str | None) -> dict
     if not (dest.exists() and record.exists()):
         return None
     try:
-        info = json.loads(record.read_text())
-    except (OSError, ValueError):
+        info = read_json(record)
+    except (OSError, ValueError):  # unreadable record: stage again
         return None
     got = digest(dest)
     if got != info.get("sha256") or (canonical is not None and got != canonical):

@@ -26,6 +26,17 @@ LABELS = {
 }  # fmt: skip
 
 
+def init_label(words) -> str:
+    """A prefix run's initialisation as the exhibits name it: ``random`` or the phrase."""
+    return "random" if not isinstance(words, str) or not words else repr(words)
+
+
+def init_labels(df: pd.DataFrame) -> pd.Series:
+    """``init_label`` of every run of ``df`` (runs without ``init_words`` are random)."""
+    words = df["init_words"] if "init_words" in df else pd.Series(None, index=df.index)
+    return words.map(init_label)
+
+
 def digits(metric: str, release: str) -> int:
     """Decimals the paper prints for a metric of a release."""
     return registry.release_of(release).decimals(metric)

@@ -26,7 +26,7 @@ import pandas as pd  # noqa: E402
 from pipeline.data import registry  # noqa: E402
 from pipeline.io import atomic_path  # noqa: E402
 from pipeline.report.cli import exhibit_main  # noqa: E402
-from pipeline.report.collect import collect, precision_note  # noqa: E402
+from pipeline.report.collect import collect, init_labels, precision_note  # noqa: E402
 from pipeline.report.paper import paper_numbers  # noqa: E402
 
 # the metrics each figure plots per data set (the paper's panels)
@@ -48,20 +48,13 @@ def panels_of(release: str) -> tuple[str, ...]:
     return registry.release_of(release).panels
 
 
-def init_label(words) -> str:
-    return "random" if not isinstance(words, str) or not words else repr(words)
-
-
 def compared_initialisations(df: pd.DataFrame) -> pd.DataFrame:
     """The prefix runs of the sizes at which more than one initialisation was trained: an
     experiment of the low-data grid (one initialisation, every size) may lend its runs at the
     initialisation study's size without drawing its other sizes into the figure."""
     if "size" not in df or df["size"].isna().all():
         return df
-    labels = pd.Series(
-        [init_label(w) for w in df.get("init_words", [None] * len(df))], index=df.index
-    )
-    sizes = labels.groupby(df["size"]).nunique()
+    sizes = init_labels(df).groupby(df["size"]).nunique()
     return df[df["size"].isin(sizes[sizes > 1].index)]
 
 
@@ -109,7 +102,7 @@ def prefix_length(df: pd.DataFrame) -> Layout:
 def init(df: pd.DataFrame) -> Layout:
     """Fig. 5: one point per initialisation, random first."""
     df = compared_initialisations(df[df["type"] == "prefix"])
-    labels = [init_label(w) for w in df.get("init_words", [None] * len(df))]
+    labels = init_labels(df)
     order = sorted(set(labels), key=lambda w: (w != "random", w))  # random first
     df = df.assign(init=pd.Categorical(labels, categories=order, ordered=True))
     return Layout(df, "init", None, categorical=True)

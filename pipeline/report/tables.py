@@ -16,7 +16,7 @@ import pandas as pd
 from pipeline.data import registry
 from pipeline.io import read_jsonl, read_lines, write_json, write_text
 from pipeline.report.cli import exhibit_main
-from pipeline.report.collect import LABELS, collect, columns, digits, precision_note
+from pipeline.report.collect import LABELS, collect, columns, digits, init_labels, precision_note
 from pipeline.report.paper import paper_numbers, paper_row, paper_rows
 from pipeline.report.significance import paired_bootstrap
 
@@ -129,8 +129,7 @@ def contrasts(g: pd.DataFrame, labels: pd.Series) -> list[tuple[str, str]]:
         return sorted(set(labels[mask]))
 
     prefix = g["type"] == "prefix"
-    words = g.get("init_words", pd.Series(None, index=g.index))
-    worded = prefix & words.apply(lambda w: isinstance(w, str) and bool(w))
+    worded = prefix & (init_labels(g) != "random")
     pairs = [(a, b) for a in of(prefix) for b in of(g["type"] == "finetune")]
     pairs += [(a, b) for a in of(worded) for b in of(prefix & ~worded)]
     return pairs
