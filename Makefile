@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo smoke paper-dry-run paper-cost test lint clean cpu-lowdata cpu-lowdata-report cpu-claims bench gpu-check
+.PHONY: setup demo smoke paper-dry-run paper-cost test lint clean cpu-lowdata cpu-lowdata-report cpu-claims cpu-claims-spread bench gpu-check
 
 setup: $(STAMP)
 
@@ -54,6 +54,11 @@ cpu-lowdata-report: setup
 # a time, archived into docs/results/cpu-claims/runs as it lands; reruns continue the grid.
 cpu-claims: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH scripts/cpu-claims.sh $(or $(CORES),1)
+
+# Machine spread without a second machine: archived runs trained again as they were (control)
+# and with the CPU kernels capped at AVX2; compared run by run (docs/results/cpu-claims).
+cpu-claims-spread: setup
+	PATH=$(CURDIR)/$(BIN):$$PATH scripts/cpu-claims-spread.sh $(or $(CORES),1)
 
 bench: setup
 	$(BIN)/python benchmarks/train_step.py

@@ -69,6 +69,38 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_id() -> str:
+    """Vendor, family, model and stepping: the model name alone ("Intel(R) Xeon(R) Processor"
+    under some hypervisors) does not tell one CPU generation from another."""
+    fields = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if not key.strip():
+                break  # the first processor's block is enough
+            fields[key.strip()] = value.strip()
+    except OSError:
+        return platform.machine()
+    parts = [fields.get("vendor_id", "")]
+    parts += [
+        f"{k.split()[-1]} {fields[k]}" for k in ("cpu family", "model", "stepping") if k in fields
+    ]
+    return " ".join(p for p in parts if p) or platform.machine()
+
+
+# The CPU kernel paths a result's floating-point rounding depends on: ATen's vector ISA and the
+# instruction-set caps given to MKL and oneDNN. Setting them (e.g. to AVX2) makes one host take
+# the paths a CPU without AVX-512 would take: how the CPU claims grid measures machine spread.
+KERNEL_ENV = ("ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA", "MKL_CBWR")
+
+
+def cpu_kernels() -> dict:
+    """ATen's CPU capability in use and any kernel-path override set in the environment."""
+    info = {"aten": torch.backends.cpu.get_cpu_capability()}
+    info.update({k: os.environ[k] for k in KERNEL_ENV if os.environ.get(k)})
+    return info
+
+
 def cpu_bf16() -> str | None:
     """Which native bf16 matmul the CPU has (``amx_bf16``, ``avx512_bf16``, Arm ``bf16``), or
     None: without one, torch emulates bf16 and it runs slower than fp32."""
@@ -155,7 +187,9 @@ class Placement:
             "device": str(self.device),
             "precision": self.precision,
             "cpu": cpu_model(),
+            "cpu_id": cpu_id(),
             "cpu_bf16": cpu_bf16(),
+            "cpu_kernels": cpu_kernels(),
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
             "project": project(),

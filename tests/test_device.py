@@ -279,5 +279,15 @@ def test_autocast_and_loss_scaling_follow_the_precision():
 
 def test_a_result_records_where_it_was_computed():
     info = Placement(torch.device("cpu"), "fp32").describe()
-    assert {"device", "precision", "cpu", "cpu_bf16", "torch", "threads"} <= set(info)
+    assert {"device", "precision", "cpu", "cpu_id", "cpu_bf16", "torch", "threads"} <= set(info)
+    assert info["cpu_kernels"]["aten"] == torch.backends.cpu.get_cpu_capability()
     assert info["device"] == "cpu" and Path("/proc/cpuinfo").exists() == bool(info["cpu"])
+
+
+def test_a_kernel_path_cap_in_the_environment_is_recorded(monkeypatch):
+    """Capping MKL or oneDNN at an instruction set changes the rounding like another CPU would:
+    a result computed so must say it."""
+    monkeypatch.setenv("MKL_ENABLE_INSTRUCTIONS", "AVX2")
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    kernels = Placement(torch.device("cpu"), "fp32").describe()["cpu_kernels"]
+    assert kernels["MKL_ENABLE_INSTRUCTIONS"] == "AVX2" and "ONEDNN_MAX_CPU_ISA" not in kernels

@@ -258,3 +258,61 @@ def test_a_setting_compares_each_prefix_to_fine_tuning_and_each_word_to_random()
     ]
     two = pd.concat([g, g.assign(experiment="other")], ignore_index=True)
     assert "other:prefix" in set(tables._labels(two))
+
+
+def test_contrasts_run_per_size_and_over_all_sizes_with_pairs_on_one_machine(tmp_path):
+    """The paper's "+2.9 BLEU on average": one bootstrap over every low-data pair of every size
+    besides one per size; each contrast counts the pairs A wins and the pairs whose two runs
+    computed on different machines."""
+    import pandas as pd
+
+    from pipeline.report.collect import collect
+
+    refs = [["the eagle is a coffee shop ."], ["blue spice is a pub ."]] * 10
+    tests_file = tmp_path / "test.jsonl"
+    tests_file.write_text("".join(json.dumps({"refs": r}) + "\n" for r in refs))
+    good, bad = [r[0] for r in refs], ["a pub ."] * len(refs)
+    runs = []
+    for size in (50, 100):
+        for subset in (1, 2):
+            for method, hyps in (("prefix", bad), ("finetune", good)):
+                run = _run(tmp_path, f"{method}/low{size}s{subset}", 0.5, method, size, subset)
+                d = tmp_path / "runs" / run["path"]
+                run.update(dir=str(d), regime=f"low{size}s{subset}", seed=1)
+                (d / "test.hyp.txt").write_text("\n".join(hyps) + "\n")
+                cpu = "Xeon" if (method, size, subset) != ("finetune", 100, 2) else "EPYC"
+                summary = json.loads((d / "train.json").read_text())
+                summary["machine"] = {"cpu": cpu, "cpu_bf16": None, "torch": "2.13.0+cpu"}
+                (d / "train.json").write_text(json.dumps(summary))
+                runs.append(run)
+    df = collect(runs, tmp_path)
+    assert set(df["machine"]) == {
+        "Xeon, no native bf16, torch 2.13.0+cpu",
+        "EPYC, no native bf16, torch 2.13.0+cpu",
+    }
+    comps = {c["setting"]: c for c in tables.comparisons(df, {"tests": {"e2e": str(tests_file)}})}
+    assert list(comps) == ["50 examples", "100 examples", tables.POOLED]
+    pooled = comps[tables.POOLED]
+    assert pooled["pairs"] == 4 and pooled["a_better"] == 0 and pooled["size"] is None
+    assert pooled["delta"] == pytest.approx(comps["50 examples"]["delta"])  # same pairs' gap
+    assert comps["50 examples"]["across_machines"] == 0
+    assert pooled["across_machines"] == comps["100 examples"]["across_machines"] == 1
+    md = "\n".join(tables.comparison_markdown(list(comps.values())))
+    assert "| 4 (1 across machines) |" in md and "| 0 of 4 |" in md
+    assert pd.Series(pooled["pair_deltas"]).std() == pytest.approx(0, abs=1e-9)
+
+
+def test_a_pooled_contrast_whose_pairs_all_come_from_one_size_is_left_out(tmp_path):
+    """Fig. 5's random arm runs at 100 examples only: its "all sizes" contrast would repeat the
+    100-example one."""
+    import pandas as pd
+
+    g = pd.DataFrame(
+        [
+            ("e", "prefix", "prefix", "table-to-text:", "low50s1", 50, 1, "x"),
+            ("e", "prefix", "prefix", "table-to-text:", "low100s1", 100, 1, "x"),
+            ("e", "prefix-random", "prefix", None, "low100s1", 100, 1, "x"),
+        ],
+        columns=["experiment", "method", "type", "init_words", "regime", "size", "seed", "dir"],
+    )
+    assert tables._contrast(g, references=[]) == []

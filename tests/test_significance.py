@@ -39,3 +39,10 @@ def test_the_statistic_is_the_difference_of_paired_means_and_is_antisymmetric():
 def test_the_same_seed_gives_the_same_answer():
     mixed = GOOD[:50] + BAD[50:]
     assert paired_bootstrap([(mixed, BAD)], REFS) == paired_bootstrap([(mixed, BAD)], REFS)
+
+
+def test_each_pair_reports_its_own_difference_and_which_side_won():
+    res = paired_bootstrap([(GOOD, BAD), (BAD, GOOD), (GOOD, BAD)], REFS, resamples=50)
+    d = bleu(GOOD, REFS)[0].score - bleu(BAD, REFS)[0].score
+    assert res["pair_deltas"] == pytest.approx([d, -d, d])
+    assert res["a_better"] == 2 and res["delta"] == pytest.approx(d / 3)

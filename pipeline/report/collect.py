@@ -37,6 +37,19 @@ def init_labels(df: pd.DataFrame) -> pd.Series:
     return words.map(init_label)
 
 
+def machine_label(machine: dict) -> str:
+    """Where a run computed, as far as its rounding goes: the GPU, else the CPU with its native
+    bf16 (AMX or not), plus any kernel-path cap set in the environment, and torch. Runs from
+    before a field was recorded simply lack it."""
+    where = machine.get("gpu") or machine.get("cpu") or "machine not recorded"
+    if not machine.get("gpu") and machine.get("cpu"):
+        where += f", {machine.get('cpu_bf16') or 'no native bf16'}"
+    capped = {k: v for k, v in (machine.get("cpu_kernels") or {}).items() if k != "aten"}
+    if capped:
+        where += ", kernels capped " + " ".join(f"{k}={v}" for k, v in sorted(capped.items()))
+    return where + (f", torch {machine['torch']}" if machine.get("torch") else "")
+
+
 def digits(metric: str, release: str) -> int:
     """Decimals the paper prints for a metric of a release."""
     return registry.release_of(release).decimals(metric)
@@ -60,6 +73,7 @@ def collect(runs: list[dict], results_dir: str | Path = "results") -> pd.DataFra
         row["train_seconds"] = t["seconds"]
         # runs from before precision was recorded computed in fp32
         row["precision"] = t.get("precision", "fp32")
+        row["machine"] = machine_label(t.get("machine") or {})
         row["subset"] = (
             int(run["regime"].split("s")[-1]) if run["regime"].startswith("low") else None
         )
@@ -73,6 +87,15 @@ def collect(runs: list[dict], results_dir: str | Path = "results") -> pd.DataFra
             + ": train them again in one precision (the configuration's `precision`)"
         )
     return df
+
+
+def machine_note(df: pd.DataFrame) -> str:
+    """The machines an exhibit's runs computed on, with their run counts: results are
+    bit-identical only on one machine kind."""
+    if not len(df):
+        return "machines: –"
+    counts = df["machine"].value_counts()
+    return "machines: " + "; ".join(f"{m} ({n} runs)" for m, n in counts.items())
 
 
 def precision_note(df: pd.DataFrame) -> str:

@@ -52,9 +52,12 @@ def paired_bootstrap(
     def mean_bleu(stats: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.mean([_bleu_from_sums(w @ s) for s in stats], axis=0)
 
-    observed = float(mean_bleu(a, np.ones((1, n), np.int64))[0]) - float(
-        mean_bleu(b, np.ones((1, n), np.int64))[0]
-    )
+    ones = np.ones((1, n), np.int64)
+    # each pair's own difference (how often A wins; their spread); their mean is the statistic
+    per_pair = [
+        float(_bleu_from_sums(ones @ sa)[0] - _bleu_from_sums(ones @ sb)[0]) for sa, sb in zip(a, b)
+    ]
+    observed = float(np.mean(per_pair))
     deltas = mean_bleu(a, weights) - mean_bleu(b, weights)
     lo, hi = np.percentile(deltas, [2.5, 97.5])
     # two-sided, with the +1 correction so a finite sample never claims p = 0
@@ -65,6 +68,8 @@ def paired_bootstrap(
         "ci95": [float(lo), float(hi)],
         "p": float(p),
         "pairs": len(pairs),
+        "pair_deltas": per_pair,
+        "a_better": int(sum(d > 0 for d in per_pair)),
         "instances": n,
         "resamples": resamples,
         "seed": seed,

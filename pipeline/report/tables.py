@@ -16,7 +16,15 @@ import pandas as pd
 from pipeline.data import registry
 from pipeline.io import read_jsonl, read_lines, write_json, write_text
 from pipeline.report.cli import exhibit_main
-from pipeline.report.collect import LABELS, collect, columns, digits, init_labels, precision_note
+from pipeline.report.collect import (
+    LABELS,
+    collect,
+    columns,
+    digits,
+    init_labels,
+    machine_note,
+    precision_note,
+)
 from pipeline.report.paper import paper_numbers, paper_row, paper_rows
 from pipeline.report.significance import paired_bootstrap
 
@@ -135,46 +143,71 @@ def contrasts(g: pd.DataFrame, labels: pd.Series) -> list[tuple[str, str]]:
     return pairs
 
 
+POOLED = "low data, all sizes"
+
+
 def comparisons(df: pd.DataFrame, spec: dict) -> list[dict]:
-    """Paired bootstrap of each ``contrasts`` pair per (data set, model, setting): runs are
-    paired by training regime (subset) and seed; unpaired runs are left out and counted."""
+    """Paired bootstrap of each ``contrasts`` pair per (data set, model, setting), and over
+    all low-data sizes together (the paper's "on average"): runs are paired by training regime
+    (size and subset) and seed; unpaired runs are left out and counted."""
     out = []
     refs = {}
     df = df.assign(setting=[setting(r, s) for r, s in zip(df["regime"], df["size"])])
-    for (dataset, model, sett), g in df.groupby(["dataset", "model", "setting"], sort=False):
-        release = g["release"].iloc[0] if "release" in g else dataset
+    for (dataset, model), d in df.groupby(["dataset", "model"], sort=False):
+        release = d["release"].iloc[0] if "release" in d else dataset
         if not registry.release_of(release).bootstrap:  # it recomputes E2E's BLEU; not others
             continue
-        labels = _labels(g)
-        for a, b in contrasts(g, labels):
-            runs_a = {(r["regime"], r["seed"]): r for _, r in g[labels == a].iterrows()}
-            runs_b = {(r["regime"], r["seed"]): r for _, r in g[labels == b].iterrows()}
-            keys = sorted(runs_a.keys() & runs_b.keys())
-            if not keys:
-                continue
-            if dataset not in refs:
-                refs[dataset] = [t["refs"] for t in read_jsonl(spec["tests"][dataset])]
-            pairs = [
-                (
-                    read_lines(f"{runs_a[k]['dir']}/test.hyp.txt"),
-                    read_lines(f"{runs_b[k]['dir']}/test.hyp.txt"),
+        if dataset not in refs:
+            refs[dataset] = [t["refs"] for t in read_jsonl(spec["tests"][dataset])]
+        groups = list(d.groupby("setting", sort=False))
+        low = d[d["regime"] != "full"]
+        if low["size"].nunique() > 1:
+            groups.append((POOLED, low))
+        for sett, g in groups:
+            for res in _contrast(g, refs[dataset]):
+                size = g["size"].iloc[0] if sett != POOLED else None
+                res.update(
+                    {
+                        "dataset": dataset,
+                        "model": model,
+                        "setting": sett,
+                        "size": None if pd.isna(size) else int(size),
+                    }
                 )
-                for k in keys
-            ]
-            res = paired_bootstrap(pairs, refs[dataset])
-            res.update(
-                {
-                    "dataset": dataset,
-                    "model": model,
-                    "setting": sett,
-                    "size": None if pd.isna(g["size"].iloc[0]) else int(g["size"].iloc[0]),
-                    "a": a,
-                    "b": b,
-                    "unpaired": len(runs_a) + len(runs_b) - 2 * len(keys),
-                }
-            )
-            out.append(res)
+                out.append(res)
     return sorted(out, key=lambda r: (r["dataset"], r["model"], r["size"] or 10**9, r["b"], r["a"]))
+
+
+def _contrast(g: pd.DataFrame, references: list[list[str]]) -> list[dict]:
+    """The bootstrap of every ``contrasts`` pair of one group of runs; a pooled group's pair
+    whose runs all come from one size repeats that size's and is skipped."""
+    labels = _labels(g)
+    out = []
+    for a, b in contrasts(g, labels):
+        runs_a = {(r["regime"], r["seed"]): r for _, r in g[labels == a].iterrows()}
+        runs_b = {(r["regime"], r["seed"]): r for _, r in g[labels == b].iterrows()}
+        keys = sorted(runs_a.keys() & runs_b.keys())
+        if not keys or (g["size"].nunique() > 1 and len({runs_a[k]["size"] for k in keys}) < 2):
+            continue
+        pairs = [
+            (
+                read_lines(f"{runs_a[k]['dir']}/test.hyp.txt"),
+                read_lines(f"{runs_b[k]['dir']}/test.hyp.txt"),
+            )
+            for k in keys
+        ]
+        res = paired_bootstrap(pairs, references)
+        res.update(
+            {
+                "a": a,
+                "b": b,
+                "unpaired": len(runs_a) + len(runs_b) - 2 * len(keys),
+                # a pair's two runs should share a machine (rounding differs between CPU kinds)
+                "across_machines": sum(runs_a[k]["machine"] != runs_b[k]["machine"] for k in keys),
+            }
+        )
+        out.append(res)
+    return out
 
 
 def comparison_markdown(comps: list[dict]) -> list[str]:
@@ -185,16 +218,22 @@ def comparison_markdown(comps: list[dict]) -> list[str]:
         "## Contrasts: paired bootstrap over test instances",
         "",
         "Runs paired by subset and seed; BLEU difference of the paired means (A − B), "
-        f"{comps[0]['resamples']} resamples (seed {comps[0]['seed']}), two-sided p. "
-        "The paper reports no test.",
+        f"{comps[0]['resamples']} resamples (seed {comps[0]['seed']}), two-sided p; "
+        "A better: the pairs in which A scores higher; sd: of the pairs' differences. "
+        f"{POOLED!r}: every low-data pair of every size at once. The paper reports no test.",
         "",
-        "| Setting | Model | A − B | pairs | Δ BLEU | 95% CI | p |",
-        "|---|---|---|---|---|---|---|",
+        "| Setting | Model | A − B | pairs | Δ BLEU | 95% CI | p | A better | sd |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in comps:
+        pairs = str(c["pairs"])
+        if c.get("across_machines"):
+            pairs += f" ({c['across_machines']} across machines)"
+        sd = pd.Series(c["pair_deltas"]).std(ddof=1) if c["pairs"] > 1 else float("nan")
         lines.append(
-            f"| {c['setting']} | {c['model']} | {c['a']} − {c['b']} | {c['pairs']} "
-            f"| {c['delta']:+.2f} | [{c['ci95'][0]:+.2f}, {c['ci95'][1]:+.2f}] | {c['p']:.3g} |"
+            f"| {c['setting']} | {c['model']} | {c['a']} − {c['b']} | {pairs} "
+            f"| {c['delta']:+.2f} | [{c['ci95'][0]:+.2f}, {c['ci95'][1]:+.2f}] | {c['p']:.3g} "
+            f"| {c['a_better']} of {c['pairs']} | {'–' if pd.isna(sd) else f'{sd:.2f}'} |"
         )
     return lines
 
@@ -284,7 +323,7 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> pd.DataF
     df = collect(spec["runs"], results_dir)
     summary = summarise(df)
     comps = comparisons(df, spec) if "tests" in spec else []
-    spec = {**spec, "notes": [*spec["notes"], precision_note(df)]}
+    spec = {**spec, "notes": [*spec["notes"], precision_note(df), machine_note(df)]}
     write_text(f"{out_prefix}.md", markdown(summary, spec, comps))
     write_json(f"{out_prefix}.significance.json", comps)
     write_text(f"{out_prefix}.tex", latex(summary, spec))
