@@ -299,6 +299,8 @@ def test_contrasts_run_per_size_and_over_all_sizes_with_pairs_on_one_machine(tmp
     assert pooled["across_machines"] == comps["100 examples"]["across_machines"] == 1
     md = "\n".join(tables.comparison_markdown(list(comps.values())))
     assert "| 4 (1 across machines) |" in md and "| 0 of 4 |" in md
+    assert pooled["spread"]["p"] is None  # across sizes the spread would be the sizes' effect
+    assert comps["50 examples"]["spread"]["sd_a"] == pytest.approx(0)
     assert pd.Series(pooled["pair_deltas"]).std() == pytest.approx(0, abs=1e-9)
 
 

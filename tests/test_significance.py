@@ -3,7 +3,7 @@
 import pytest
 
 from pipeline.metrics.e2e import bleu
-from pipeline.report.significance import paired_bootstrap
+from pipeline.report.significance import paired_bootstrap, spread_test
 
 REFS = [
     ["the eagle is a cheap coffee shop near burger king .", "eagle is a coffee shop ."],
@@ -46,3 +46,15 @@ def test_each_pair_reports_its_own_difference_and_which_side_won():
     d = bleu(GOOD, REFS)[0].score - bleu(BAD, REFS)[0].score
     assert res["pair_deltas"] == pytest.approx([d, -d, d])
     assert res["a_better"] == 2 and res["delta"] == pytest.approx(d / 3)
+
+
+def test_a_side_whose_runs_scatter_more_is_told_apart_from_a_shift_in_level():
+    """Fig. 5's "low with high variance": the spread test looks at deviations from each side's
+    own median, so a lower level alone is no evidence of a wider spread."""
+    steady = [54.0, 54.2, 53.9, 54.1, 54.0, 53.8, 54.2, 54.1, 53.9, 54.0]
+    lower_but_as_steady = [x - 3 for x in steady]
+    scattered = [50.0, 56.0, 48.0, 55.0, 51.0, 57.0, 49.5, 53.0, 47.0, 56.5]
+    assert spread_test(steady, lower_but_as_steady)["p"] > 0.5
+    res = spread_test(steady, scattered, permutations=2000)
+    assert res["p"] < 0.01 and res["sd_a"] < res["sd_b"]
+    assert spread_test(steady[:2], scattered)["p"] is None  # too few runs to test

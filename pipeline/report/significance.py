@@ -53,10 +53,10 @@ def paired_bootstrap(
         return np.mean([_bleu_from_sums(w @ s) for s in stats], axis=0)
 
     ones = np.ones((1, n), np.int64)
+    bleu_a = [float(_bleu_from_sums(ones @ s)[0]) for s in a]
+    bleu_b = [float(_bleu_from_sums(ones @ s)[0]) for s in b]
     # each pair's own difference (how often A wins; their spread); their mean is the statistic
-    per_pair = [
-        float(_bleu_from_sums(ones @ sa)[0] - _bleu_from_sums(ones @ sb)[0]) for sa, sb in zip(a, b)
-    ]
+    per_pair = [x - y for x, y in zip(bleu_a, bleu_b)]
     observed = float(np.mean(per_pair))
     deltas = mean_bleu(a, weights) - mean_bleu(b, weights)
     lo, hi = np.percentile(deltas, [2.5, 97.5])
@@ -68,6 +68,8 @@ def paired_bootstrap(
         "ci95": [float(lo), float(hi)],
         "p": float(p),
         "pairs": len(pairs),
+        "bleu_a": bleu_a,
+        "bleu_b": bleu_b,
         "pair_deltas": per_pair,
         "a_better": int(sum(d > 0 for d in per_pair)),
         "instances": n,
@@ -75,3 +77,35 @@ def paired_bootstrap(
         "seed": seed,
         "statistic": "mean BLEU(A) - mean BLEU(B) over paired runs, x100",
     }
+
+
+def spread_test(
+    a: list[float], b: list[float], permutations: int = 10000, seed: int = 12345
+) -> dict:
+    """Do the runs of A scatter less than those of B? A permutation version of the
+    Brown-Forsythe test: each group's absolute deviations from its own median (so a difference
+    in level does not count as one in spread) are pooled and reassigned at random; the statistic
+    is mean deviation of A minus that of B, the p-value two-sided with the +1 correction."""
+    if len(a) < 3 or len(b) < 3:
+        return {"sd_a": _sd(a), "sd_b": _sd(b), "p": None, "note": "under 3 runs a side: no test"}
+    dev_a = np.abs(np.asarray(a) - np.median(a))
+    dev_b = np.abs(np.asarray(b) - np.median(b))
+    pooled = np.concatenate([dev_a, dev_b])
+    observed = dev_a.mean() - dev_b.mean()
+    rng = np.random.default_rng(seed)
+    stats = np.empty(permutations)
+    for i in range(permutations):
+        perm = rng.permutation(pooled)
+        stats[i] = perm[: len(a)].mean() - perm[len(a) :].mean()
+    extreme = np.sum(np.abs(stats) >= abs(observed) - 1e-12)
+    return {
+        "sd_a": _sd(a),
+        "sd_b": _sd(b),
+        "p": float(min(1.0, (extreme + 1) / (permutations + 1))),
+        "permutations": permutations,
+        "statistic": "mean |BLEU - median| of A minus that of B (Brown-Forsythe, permuted)",
+    }
+
+
+def _sd(x: list[float]) -> float | None:
+    return float(np.std(x, ddof=1)) if len(x) > 1 else None

@@ -26,7 +26,7 @@ from pipeline.report.collect import (
     precision_note,
 )
 from pipeline.report.paper import paper_numbers, paper_row, paper_rows
-from pipeline.report.significance import paired_bootstrap
+from pipeline.report.significance import paired_bootstrap, spread_test
 
 
 def setting(regime: str, size) -> str:
@@ -197,6 +197,11 @@ def _contrast(g: pd.DataFrame, references: list[list[str]]) -> list[dict]:
             for k in keys
         ]
         res = paired_bootstrap(pairs, references)
+        res["spread"] = (
+            spread_test(res["bleu_a"], res["bleu_b"])
+            if g["size"].nunique() == 1
+            else {"sd_a": None, "sd_b": None, "p": None, "note": "sizes pooled: no spread test"}
+        )
         res.update(
             {
                 "a": a,
@@ -219,23 +224,33 @@ def comparison_markdown(comps: list[dict]) -> list[str]:
         "",
         "Runs paired by subset and seed; BLEU difference of the paired means (A − B), "
         f"{comps[0]['resamples']} resamples (seed {comps[0]['seed']}), two-sided p; "
-        "A better: the pairs in which A scores higher; sd: of the pairs' differences. "
-        f"{POOLED!r}: every low-data pair of every size at once. The paper reports no test.",
+        "A better: the pairs in which A scores higher; sd Δ: of the pairs' differences; "
+        "sd A / sd B: of each side's runs, and whether they differ (spread p: Brown-Forsythe "
+        f"by permutation, from 3 runs a side). {POOLED!r}: every low-data pair of every size "
+        "at once. The paper reports no test.",
         "",
-        "| Setting | Model | A − B | pairs | Δ BLEU | 95% CI | p | A better | sd |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| Setting | Model | A − B | pairs | Δ BLEU | 95% CI | p | A better | sd Δ "
+        "| sd A / sd B | spread p |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in comps:
         pairs = str(c["pairs"])
         if c.get("across_machines"):
             pairs += f" ({c['across_machines']} across machines)"
-        sd = pd.Series(c["pair_deltas"]).std(ddof=1) if c["pairs"] > 1 else float("nan")
+        sd = pd.Series(c["pair_deltas"]).std(ddof=1) if c["pairs"] > 1 else None
+        spread = c["spread"]
         lines.append(
             f"| {c['setting']} | {c['model']} | {c['a']} − {c['b']} | {pairs} "
             f"| {c['delta']:+.2f} | [{c['ci95'][0]:+.2f}, {c['ci95'][1]:+.2f}] | {c['p']:.3g} "
-            f"| {c['a_better']} of {c['pairs']} | {'–' if pd.isna(sd) else f'{sd:.2f}'} |"
+            f"| {c['a_better']} of {c['pairs']} | {_num(sd)} "
+            f"| {_num(spread['sd_a'])} / {_num(spread['sd_b'])} "
+            f"| {'–' if spread['p'] is None else format(spread['p'], '.3g')} |"
         )
     return lines
+
+
+def _num(x: float | None) -> str:
+    return "–" if x is None or pd.isna(x) else f"{x:.2f}"
 
 
 def _fmt(x: float, metric: str, dataset: str) -> str:
