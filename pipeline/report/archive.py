@@ -5,7 +5,14 @@ finished runs are copied into a committed folder; an experiment with ``archive: 
 run from ``DIR/{run path}`` when it is there and trains only the runs that are not, so a new
 machine extends the grid instead of restarting it.
 
+A replicate's runs are compared pair by pair, and rounding differs between CPU kinds, so the
+runs of one replicate must share a machine: ``--set-aside DIR --runs ...`` moves those of the
+named runs that another machine trained out of the archive (to ``DIR/{run path}``), so that
+the replicate is trained again here whole; what was set aside measures the machines' spread
+(``python -m pipeline.report.rerun``).
+
 Usage: python -m pipeline.report.archive --results results/<config>/runs --archive DIR [--experiment E]
+       python -m pipeline.report.archive --archive DIR --set-aside DIR2 --runs RUN [RUN ...]
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ import argparse
 import shutil
 from pathlib import Path
 
-from pipeline.io import atomic_path
+from pipeline.errors import PipelineError
+from pipeline.io import atomic_path, read_json
+from pipeline.report.collect import machine_label
 from pipeline.runtime import entry_point
 
 # small files only: the exhibits and the significance test need nothing else
@@ -40,12 +49,49 @@ def archive_runs(
     return done
 
 
+def this_machine() -> str:
+    """This machine as a run trained here would record it (``collect.machine_label``)."""
+    import torch
+
+    from pipeline.device import Placement
+
+    return machine_label(Placement(torch.device("cpu"), "fp32").describe())
+
+
+def set_aside(archive: str | Path, runs: list[str], aside: str | Path, machine: str) -> list[str]:
+    """Move the archived ``runs`` that a machine other than ``machine`` trained to ``aside``;
+    return them. Runs not archived, or archived from ``machine``, stay where they are."""
+    moved = []
+    for run in runs:
+        src = Path(archive) / run
+        if not (src / "train.json").exists():
+            continue
+        if machine_label(read_json(src / "train.json").get("machine") or {}) == machine:
+            continue
+        dest = Path(aside) / run
+        if dest.exists():
+            raise PipelineError(f"{dest}: a run is already set aside there; move it first")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(src, dest)
+        moved.append(run)
+    return moved
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--results", required=True, help="results/<config>/runs")
+    p.add_argument("--results", help="results/<config>/runs: archive its finished runs")
     p.add_argument("--archive", required=True)
     p.add_argument("--experiment", default=None)
+    p.add_argument("--set-aside", help="move the --runs another machine trained here")
+    p.add_argument("--runs", nargs="+", default=[], help="run paths (with --set-aside)")
     a = p.parse_args(argv)
+    if bool(a.set_aside) == bool(a.results):
+        p.error("give --results (archive finished runs) or --set-aside with --runs")
+    if a.set_aside:
+        machine = this_machine()
+        for run in set_aside(a.archive, a.runs, a.set_aside, machine):
+            print(f"set aside {run} (not trained on {machine})")
+        return
     for run in archive_runs(a.results, a.archive, a.experiment):
         print(f"archived {run}")
 

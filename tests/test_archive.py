@@ -1,0 +1,47 @@
+"""The archive a long grid grows in, across sittings and machines."""
+
+import json
+
+import pytest
+
+from pipeline.errors import PipelineError
+from pipeline.report import archive
+from pipeline.report.collect import machine_label
+
+XEON = {"cpu": "Intel(R) Xeon(R) Processor", "cpu_bf16": None, "torch": "2.13.0+cpu"}
+EPYC = {"cpu": "AMD EPYC 7B13", "cpu_bf16": None, "torch": "2.13.0+cpu"}
+
+
+def _archived(root, run, machine):
+    d = root / run
+    d.mkdir(parents=True)
+    (d / "train.json").write_text(json.dumps({"machine": machine}))
+    (d / "test.metrics.json").write_text("{}")
+
+
+def test_a_replicate_begun_on_another_machine_is_set_aside_to_be_trained_again_here(tmp_path):
+    """Pairs of one replicate must share a machine: the runs another machine trained leave the
+    archive (kept elsewhere, as a measurement of machine spread); this machine's stay."""
+    runs = ["claims/m/prefix/low50s3/seed1", "claims/m/finetune/low50s3/seed1", "not/yet/run"]
+    _archived(tmp_path / "runs", runs[0], EPYC)
+    _archived(tmp_path / "runs", runs[1], XEON)
+    moved = archive.set_aside(tmp_path / "runs", runs, tmp_path / "aside", machine_label(XEON))
+    assert moved == [runs[0]]
+    assert (tmp_path / "aside" / runs[0] / "train.json").exists()
+    assert not (tmp_path / "runs" / runs[0]).exists()
+    assert (tmp_path / "runs" / runs[1] / "train.json").exists()
+    _archived(tmp_path / "runs", runs[0], EPYC)  # trained on the EPYC again, somehow
+    with pytest.raises(PipelineError, match="already set aside"):
+        archive.set_aside(tmp_path / "runs", runs, tmp_path / "aside", machine_label(XEON))
+
+
+def test_a_capped_kernel_path_counts_as_another_machine(monkeypatch):
+    """Runs trained with MKL capped at AVX2 round like a CPU without AVX-512: they must not be
+    paired with this host's uncapped runs."""
+    for name in ("ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA"):
+        monkeypatch.delenv(name, raising=False)
+    plain = archive.this_machine()
+    monkeypatch.setenv("MKL_ENABLE_INSTRUCTIONS", "AVX2")
+    capped = archive.this_machine()
+    assert capped != plain and capped.startswith(plain.rsplit(", torch", 1)[0])
+    assert "kernels capped MKL_ENABLE_INSTRUCTIONS=AVX2" in capped
