@@ -47,8 +47,10 @@ def test_runs_with_different_hyper_parameters_are_not_compared(tmp_path):
         rerun.compare(tmp_path / "a", tmp_path / "b")
 
 
-def test_a_rerun_without_its_original_is_named(tmp_path):
+def test_only_runs_finished_on_both_sides_are_compared(tmp_path):
+    _write_run(tmp_path / "a", "claims/x/seed1", ["x"], 0.5, [2.0])
+    _write_run(tmp_path / "a", "claims/y/seed1", ["x"], 0.5, [2.0])
     _write_run(tmp_path / "b", "claims/x/seed1", ["x"], 0.5, [2.0])
-    (tmp_path / "a").mkdir()
-    with pytest.raises(PipelineError, match="no original run for claims/x/seed1"):
-        rerun.compare(tmp_path / "a", tmp_path / "b")
+    assert [r["run"] for r in rerun.compare(tmp_path / "a", tmp_path / "b")] == ["claims/x/seed1"]
+    with pytest.raises(PipelineError, match="no finished run in common"):
+        rerun.compare(tmp_path / "a", tmp_path / "c")

@@ -1,7 +1,7 @@
 """One run trained twice (on two machines, or on two kernel paths of one): how far apart the
-two land. Every run found under ``--rerun`` is matched by its run path with the one under
-``--original``; a pair whose hyper-parameters or training-set size differ is not the same run
-and stops the comparison.
+two land. Every run finished under both ``--original`` and ``--rerun`` is compared (matched by run
+path); a pair whose hyper-parameters or training-set size differ is not the same run and
+stops the comparison.
 
 Per run: where each computed, the dev loss at the first evaluation and the largest gap over
 the curve, the checkpoint each kept, how many test outputs differ, and BLEU of each (E2E
@@ -62,13 +62,15 @@ def compare_run(original: Path, rerun: Path, path: str) -> dict:
     }
 
 
+def finished(root: Path) -> set[str]:
+    return {str(p.parent.relative_to(root)) for p in Path(root).glob("**/test.metrics.json")}
+
+
 def compare(original: Path, rerun: Path) -> list[dict]:
-    paths = sorted(
-        str(p.parent.relative_to(rerun)) for p in Path(rerun).glob("**/test.metrics.json")
-    )
-    missing = [p for p in paths if not (original / p / "test.metrics.json").exists()]
-    if missing:
-        raise PipelineError(f"{original}: no original run for {', '.join(missing)}")
+    """Every run finished under both roots (a run under one only is not a comparison)."""
+    paths = sorted(finished(original) & finished(rerun))
+    if not paths:
+        raise PipelineError(f"{original} and {rerun}: no finished run in common to compare")
     return [compare_run(original / p, rerun / p, p) for p in paths]
 
 
@@ -107,8 +109,6 @@ def main(argv=None) -> None:
     ap.add_argument("--out", required=True, help="output prefix (.md and .json are written)")
     args = ap.parse_args(argv)
     rows = compare(args.original, args.rerun)
-    if not rows:
-        raise PipelineError(f"{args.rerun}: no finished run to compare")
     write_json(f"{args.out}.json", rows)
     write_text(f"{args.out}.md", markdown(rows))
 
