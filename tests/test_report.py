@@ -318,3 +318,20 @@ def test_a_pooled_contrast_whose_pairs_all_come_from_one_size_is_left_out(tmp_pa
         columns=["experiment", "method", "type", "init_words", "regime", "size", "seed", "dir"],
     )
     assert tables._contrast(g, references=[]) == []
+
+
+def test_figures_show_every_run_beside_its_mean(tmp_path, monkeypatch):
+    """Fig. 5's claim is about spread as well as level: each run is drawn, not only mean ± sd."""
+    from pipeline.report import figures
+
+    runs = []
+    for seed, (words, bleu) in enumerate([(None, 0.50), (None, 0.54), ("table-to-text:", 0.55)]):
+        run = _run(tmp_path, f"r{seed}", bleu, size=100, seed=seed + 1)
+        runs.append({**run, "init_words": words})
+    drawn = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, out: drawn.setdefault("fig", fig))
+    spec = {"kind": "init", "scale": "unit test", "runs": runs}
+    figures.build(spec, str(tmp_path / "f"), results_dir=str(tmp_path))
+    bleu_axis = drawn["fig"].axes[0]
+    (dots,) = bleu_axis.collections[-1:]
+    assert sorted(y for _, y in dots.get_offsets()) == pytest.approx([50.0, 54.0, 55.0])

@@ -1,4 +1,5 @@
-"""The paper's figures from run results, mean ± sd over subsets × seeds, as PNG and PDF.
+"""The paper's figures from run results, mean ± sd over subsets × seeds (and every run as a
+faint dot beside its mean), as PNG and PDF.
 
 - ``lowdata`` (Fig. 3): each metric vs training size, one line per method, a row per data set
   (E2E, XSUM).
@@ -131,10 +132,11 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
     for row, dataset in enumerate(datasets):
         part, panels = df[df["dataset"] == dataset], panels_of(release[dataset])
         lines = points(part, x, panels, by)
+        runs = dict(list(part.groupby(by, sort=True))) if by else {"": part}
         for ax, m in zip(axes[row], panels):
             for label, agg in lines.items():
                 xs = list(agg.index)
-                ax.errorbar(
+                bars = ax.errorbar(
                     range(len(xs)) if layout.categorical else xs,
                     agg[(m, "mean")],
                     yerr=agg[(m, "std")].fillna(0),
@@ -143,6 +145,14 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
                     linestyle="none" if layout.categorical else "-",
                     label=label or None,
                 )
+                # every run as a faint dot beside its mean: the spread is part of the claims
+                own = runs[label].dropna(subset=[x])
+                at = (
+                    [xs.index(v) + 0.12 for v in own[x]]
+                    if layout.categorical
+                    else [v * 1.04 for v in own[x]]
+                )
+                ax.scatter(at, own[m], s=10, alpha=0.5, color=bars[0].get_color(), linewidths=0)
             if layout.categorical:
                 ax.set_xticks(range(len(xs)), xs, rotation=45, ha="right", fontsize=7)
             else:
@@ -160,7 +170,8 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
     n = int(df.groupby(["dataset", x] + ([by] if by else [])).size().min()) if len(df) else 0
     claims = paper_numbers()[CLAIMS[kind]]["claims"]
     fig.suptitle(
-        f"{kind} (scale: {spec['scale']}; {precision_note(df)}; mean ± sd, n ≥ {n} per point)",
+        f"{kind} (scale: {spec['scale']}; {precision_note(df)}; mean ± sd, n ≥ {n} per point, "
+        "dots: runs)",
         fontsize=10,
     )
     fig.text(
