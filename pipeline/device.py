@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import platform
 import sys
@@ -45,45 +46,48 @@ class DeviceError(PipelineError, RuntimeError):
     pass
 
 
-def cpu_flags() -> set[str]:
-    """The CPU's feature flags (x86 ``flags``, Arm ``Features``); empty where unreadable."""
+@functools.cache
+def _cpuinfo() -> dict[str, str]:
+    """The first processor's fields of /proc/cpuinfo (every core of a machine shows the same
+    model and flags); empty where unreadable."""
+    fields = {}
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return set()
+        return fields
     for line in text.splitlines():
         key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):
-            return set(value.split())
-    return set()
+        if not key.strip():
+            if fields:
+                break  # the end of the first processor's block
+            continue
+        fields.setdefault(key.strip(), value.strip())
+    return fields
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags (x86 ``flags``, Arm ``Features``); empty where unreadable."""
+    info = _cpuinfo()
+    return set((info.get("flags") or info.get("Features") or "").split())
 
 
 def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() in ("model name", "Model name"):
-                return value.strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    info = _cpuinfo()
+    return (
+        info.get("model name")
+        or info.get("Model name")
+        or platform.processor()
+        or platform.machine()
+    )
 
 
 def cpu_id() -> str:
     """Vendor, family, model and stepping: the model name alone ("Intel(R) Xeon(R) Processor"
     under some hypervisors) does not tell one CPU generation from another."""
-    fields = {}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if not key.strip():
-                break  # the first processor's block is enough
-            fields[key.strip()] = value.strip()
-    except OSError:
-        return platform.machine()
-    parts = [fields.get("vendor_id", "")]
+    info = _cpuinfo()
+    parts = [info.get("vendor_id", "")]
     parts += [
-        f"{k.split()[-1]} {fields[k]}" for k in ("cpu family", "model", "stepping") if k in fields
+        f"{k.split()[-1]} {info[k]}" for k in ("cpu family", "model", "stepping") if k in info
     ]
     return " ".join(p for p in parts if p) or platform.machine()
 

@@ -59,12 +59,16 @@ def compared_initialisations(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["size"].isin(sizes[sizes > 1].index)]
 
 
+def lines(df: pd.DataFrame, by: str | None) -> dict[str, pd.DataFrame]:
+    """{line label: its runs}: one line per value of ``by``, or one unlabelled line."""
+    return dict(list(df.groupby(by, sort=True))) if by else {"": df}
+
+
 def points(df: pd.DataFrame, x: str, metrics, by: str | None) -> dict:
     """{line label: DataFrame indexed by x with (metric, mean|std|count) columns}."""
-    groups = df.groupby(by, sort=True) if by else [("", df)]
     return {
         label: g.groupby(x, observed=True)[list(metrics)].agg(["mean", "std", "count"])
-        for label, g in groups
+        for label, g in lines(df, by).items()
     }
 
 
@@ -131,10 +135,9 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
     )
     for row, dataset in enumerate(datasets):
         part, panels = df[df["dataset"] == dataset], panels_of(release[dataset])
-        lines = points(part, x, panels, by)
-        runs = dict(list(part.groupby(by, sort=True))) if by else {"": part}
+        means, runs = points(part, x, panels, by), lines(part, by)
         for ax, m in zip(axes[row], panels):
-            for label, agg in lines.items():
+            for label, agg in means.items():
                 xs = list(agg.index)
                 bars = ax.errorbar(
                     range(len(xs)) if layout.categorical else xs,

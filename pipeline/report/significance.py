@@ -87,7 +87,7 @@ def spread_test(
     in level does not count as one in spread) are pooled and reassigned at random; the statistic
     is mean deviation of A minus that of B, the p-value two-sided with the +1 correction."""
     if len(a) < 3 or len(b) < 3:
-        return {"sd_a": _sd(a), "sd_b": _sd(b), "p": None, "note": "under 3 runs a side: no test"}
+        return {"sd_a": sd(a), "sd_b": sd(b), "p": None, "note": "under 3 runs a side: no test"}
     dev_a = np.abs(np.asarray(a) - np.median(a))
     dev_b = np.abs(np.asarray(b) - np.median(b))
     pooled = np.concatenate([dev_a, dev_b])
@@ -99,13 +99,14 @@ def spread_test(
         stats[i] = perm[: len(a)].mean() - perm[len(a) :].mean()
     extreme = np.sum(np.abs(stats) >= abs(observed) - 1e-12)
     return {
-        "sd_a": _sd(a),
-        "sd_b": _sd(b),
+        "sd_a": sd(a),
+        "sd_b": sd(b),
         "p": float(min(1.0, (extreme + 1) / (permutations + 1))),
         "permutations": permutations,
         "statistic": "mean |BLEU - median| of A minus that of B (Brown-Forsythe, permuted)",
     }
 
 
-def _sd(x: list[float]) -> float | None:
+def sd(x: list[float]) -> float | None:
+    """The sample standard deviation (ddof 1); None under two values."""
     return float(np.std(x, ddof=1)) if len(x) > 1 else None

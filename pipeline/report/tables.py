@@ -26,7 +26,7 @@ from pipeline.report.collect import (
     precision_note,
 )
 from pipeline.report.paper import paper_numbers, paper_row, paper_rows
-from pipeline.report.significance import paired_bootstrap, spread_test
+from pipeline.report.significance import paired_bootstrap, sd, spread_test
 
 
 def setting(regime: str, size) -> str:
@@ -182,12 +182,13 @@ def _contrast(g: pd.DataFrame, references: list[list[str]]) -> list[dict]:
     """The bootstrap of every ``contrasts`` pair of one group of runs; a pooled group's pair
     whose runs all come from one size repeats that size's and is skipped."""
     labels = _labels(g)
+    pooled = g["size"].nunique() > 1
     out = []
     for a, b in contrasts(g, labels):
         runs_a = {(r["regime"], r["seed"]): r for _, r in g[labels == a].iterrows()}
         runs_b = {(r["regime"], r["seed"]): r for _, r in g[labels == b].iterrows()}
         keys = sorted(runs_a.keys() & runs_b.keys())
-        if not keys or (g["size"].nunique() > 1 and len({runs_a[k]["size"] for k in keys}) < 2):
+        if not keys or (pooled and len({runs_a[k]["size"] for k in keys}) < 2):
             continue
         pairs = [
             (
@@ -199,7 +200,7 @@ def _contrast(g: pd.DataFrame, references: list[list[str]]) -> list[dict]:
         res = paired_bootstrap(pairs, references)
         res["spread"] = (
             spread_test(res["bleu_a"], res["bleu_b"])
-            if g["size"].nunique() == 1
+            if not pooled
             else {"sd_a": None, "sd_b": None, "p": None, "note": "sizes pooled: no spread test"}
         )
         res.update(
@@ -237,12 +238,11 @@ def comparison_markdown(comps: list[dict]) -> list[str]:
         pairs = str(c["pairs"])
         if c.get("across_machines"):
             pairs += f" ({c['across_machines']} across machines)"
-        sd = pd.Series(c["pair_deltas"]).std(ddof=1) if c["pairs"] > 1 else None
         spread = c["spread"]
         lines.append(
             f"| {c['setting']} | {c['model']} | {c['a']} − {c['b']} | {pairs} "
             f"| {c['delta']:+.2f} | [{c['ci95'][0]:+.2f}, {c['ci95'][1]:+.2f}] | {c['p']:.3g} "
-            f"| {c['a_better']} of {c['pairs']} | {_num(sd)} "
+            f"| {c['a_better']} of {c['pairs']} | {_num(sd(c['pair_deltas']))} "
             f"| {_num(spread['sd_a'])} / {_num(spread['sd_b'])} "
             f"| {'–' if spread['p'] is None else format(spread['p'], '.3g')} |"
         )
