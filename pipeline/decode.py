@@ -35,13 +35,13 @@ from tqdm import tqdm
 
 from pipeline import distributed, methods
 from pipeline.beam_search import beam_search
-from pipeline.device import Placement, add_arguments, place
+from pipeline.device import Placement, add_arguments
 from pipeline.distributed import SINGLE, World
 from pipeline.errors import PipelineError
 from pipeline.io import read_jsonl, write_json, write_lines
 from pipeline.models.prefix import build_cache
 from pipeline.models.seq2seq_prefix import prefix_in_attention
-from pipeline.runtime import entry_point, set_threads
+from pipeline.runtime import entry_point
 from pipeline.textformat import COMPACT, TextFormat, pad, prompt_ids, seq2seq_source_ids
 
 DEFAULT_DECODING = {
@@ -279,14 +279,8 @@ def main(argv=None) -> None:
     )
     add_arguments(p)
     a = p.parse_args(argv)
-    set_threads(a.threads)
-    world = distributed.from_environment()
-    placement = place(distributed.device_for(a.device, world), a.precision)
-    distributed.start(world, placement.device)
-    try:
+    with distributed.job(a.device, a.precision, a.threads) as (world, placement):
         decode_run(a, placement, world)
-    finally:
-        distributed.stop(world)
 
 
 def decode_run(a, placement: Placement, world: World) -> None:

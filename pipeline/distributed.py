@@ -18,10 +18,15 @@ world of one, and the code path is the single-process one.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+
+from pipeline.device import Placement, place
+from pipeline.runtime import set_threads
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,20 @@ def start(world: World, device: torch.device) -> None:
 def stop(world: World) -> None:
     if world.active and dist.is_initialized():
         dist.destroy_process_group()
+
+
+@contextmanager
+def job(device: str, precision: str, threads: int) -> Iterator[tuple[World, Placement]]:
+    """A train or decode job's process: pin its threads, find its world and its device, join
+    the process group for the job's length (left again even when the job fails)."""
+    set_threads(threads)
+    world = from_environment()
+    placement = place(device_for(device, world), precision)
+    start(world, placement.device)
+    try:
+        yield world, placement
+    finally:
+        stop(world)
 
 
 def sum_(values: torch.Tensor, world: World) -> torch.Tensor:

@@ -39,13 +39,13 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from pipeline import distributed, methods
-from pipeline.device import Placement, add_arguments, place, to_device
+from pipeline.device import Placement, add_arguments, to_device
 from pipeline.distributed import SINGLE, World
 from pipeline.errors import PipelineError
 from pipeline.io import atomic_path, read_jsonl, write_json
 from pipeline.models.load import load as load_model
 from pipeline.models.variants import phrase_length
-from pipeline.runtime import entry_point, seed_everything, set_threads
+from pipeline.runtime import entry_point, seed_everything
 from pipeline.textformat import COMPACT, IGNORE, TextFormat, example_ids, pad, seq2seq_example_ids
 
 DEFAULTS = {
@@ -571,11 +571,7 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=1)
     add_arguments(p)
     a = p.parse_args(argv)
-    set_threads(a.threads)
-    world = distributed.from_environment()
-    placement = place(distributed.device_for(a.device, world), a.precision)
-    distributed.start(world, placement.device)
-    try:
+    with distributed.job(a.device, a.precision, a.threads) as (world, placement):
         summary = train(
             json.loads(a.hparams),
             a.model_dir,
@@ -591,8 +587,6 @@ def main(argv=None) -> None:
             write_json(a.out_dir / "train.json", summary)
             # the run is complete: its checkpoint would only waste disk
             (a.out_dir / CHECKPOINT).unlink(missing_ok=True)
-    finally:
-        distributed.stop(world)
 
 
 if __name__ == "__main__":
