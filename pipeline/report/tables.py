@@ -160,7 +160,7 @@ def comparisons(df: pd.DataFrame, spec: dict) -> list[dict]:
         if dataset not in refs:
             refs[dataset] = [t["refs"] for t in read_jsonl(spec["tests"][dataset])]
         groups = list(d.groupby("setting", sort=False))
-        low = d[d["regime"].str.startswith("low")]
+        low = d[d["size"].notna()]  # a training size: a low-data regime (config.lowdata_size)
         if low["size"].nunique() > 1:
             groups.append((POOLED, low))
         for sett, g in groups:
