@@ -74,9 +74,6 @@ def collect(runs: list[dict], results_dir: str | Path = "results") -> pd.DataFra
         # runs from before precision was recorded computed in fp32
         row["precision"] = t.get("precision", "fp32")
         row["machine"] = machine_label(t.get("machine") or {})
-        row["subset"] = (
-            int(run["regime"].split("s")[-1]) if run["regime"].startswith("low") else None
-        )
         rows.append(row)
     df = pd.DataFrame(rows)
     if len(df) and df["precision"].nunique() > 1:
