@@ -58,3 +58,36 @@ def test_a_side_whose_runs_scatter_more_is_told_apart_from_a_shift_in_level():
     res = spread_test(steady, scattered, permutations=2000)
     assert res["p"] < 0.01 and res["sd_a"] < res["sd_b"]
     assert spread_test(steady[:2], scattered)["p"] is None  # too few runs to test
+
+
+def test_runs_that_agree_add_no_uncertainty_beyond_the_test_set():
+    """Resampling subsets changes nothing when every pair is the same: the two intervals agree."""
+    mixed = GOOD[:60] + BAD[60:]
+    res = paired_bootstrap([(mixed, BAD)] * 4, REFS, resamples=200, clusters=[1, 2, 3, 4])
+    assert res["ci95_runs"] == pytest.approx(res["ci95"]) and res["clusters"] == 4
+
+
+def test_a_difference_these_runs_show_need_not_hold_for_other_subsets():
+    """Three subsets favour A and one favours B by as much: the runs at hand differ beyond
+    test-set noise, but a draw of subsets can reverse the sign, so the two-level interval
+    covers zero."""
+    pairs = [(GOOD, BAD), (BAD, GOOD), (GOOD, BAD), (GOOD, BAD)]
+    res = paired_bootstrap(pairs, REFS, resamples=500, clusters=["s1", "s2", "s3", "s4"])
+    assert res["ci95"][0] > 0 and res["p"] < 0.01
+    assert res["ci95_runs"][0] < 0 < res["ci95_runs"][1] and res["p_runs"] > 0.05
+
+
+def test_a_subsets_seeds_are_drawn_together():
+    """Three seeds of subset s1 favour A, subset s2's one seed favours B. As clusters, a draw
+    of two subsets is (s2, s2) a quarter of the time, so the interval reaches B's full lead;
+    were the four pairs independent, four draws all of s2's pair would be rare (1 in 256)."""
+    pairs = [(GOOD, BAD), (GOOD, BAD), (GOOD, BAD), (BAD, GOOD)]
+    by_subset = paired_bootstrap(pairs, REFS, resamples=400, clusters=["s1", "s1", "s1", "s2"])
+    independent = paired_bootstrap(pairs, REFS, resamples=400)
+    d = by_subset["bleu_a"][0] - by_subset["bleu_b"][0]
+    assert by_subset["clusters"] == 2 and independent["clusters"] == 4
+    assert by_subset["ci95_runs"][0] == pytest.approx(-d, abs=3)
+    assert independent["ci95_runs"][0] > -d / 2 - 3
+    assert by_subset["ci95"] == independent["ci95"]  # the instance-level test is unchanged
+    with pytest.raises(ValueError, match="3 cluster labels for 4 pairs"):
+        paired_bootstrap(pairs, REFS, clusters=["s1", "s1", "s2"])

@@ -197,7 +197,8 @@ def _contrast(g: pd.DataFrame, references: list[list[str]]) -> list[dict]:
             )
             for k in keys
         ]
-        res = paired_bootstrap(pairs, references)
+        # a subset's seeds share its training data: the two-level bootstrap draws subsets
+        res = paired_bootstrap(pairs, references, clusters=[regime for regime, _ in keys])
         res["spread"] = (
             spread_test(res["bleu_a"], res["bleu_b"])
             if not pooled
@@ -221,18 +222,22 @@ def comparison_markdown(comps: list[dict]) -> list[str]:
         return []
     lines = [
         "",
-        "## Contrasts: paired bootstrap over test instances",
+        "## Contrasts: paired bootstrap over test instances, and over subsets too",
         "",
         "Runs paired by subset and seed; BLEU difference of the paired means (A − B), "
-        f"{comps[0]['resamples']} resamples (seed {comps[0]['seed']}), two-sided p; "
+        f"{comps[0]['resamples']} resamples (seed {comps[0]['seed']}), two-sided p. "
+        "95% CI, p: test instances resampled, these runs held fixed (do these runs differ by "
+        "more than test-set noise?); runs too: the training subsets resampled as well, each "
+        "with its seeds (would the difference hold for other subsets and seeds? rough with "
+        "few subsets); subsets: how many. "
         "A better: the pairs in which A scores higher; sd Δ: of the pairs' differences; "
         "sd A / sd B: of each side's runs, and whether they differ (spread p: Brown-Forsythe "
         f"by permutation, from 3 runs a side). {POOLED!r}: every low-data pair of every size "
         "at once. The paper reports no test.",
         "",
-        "| Setting | Model | A − B | pairs | Δ BLEU | 95% CI | p | A better | sd Δ "
-        "| sd A / sd B | spread p |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| Setting | Model | A − B | pairs | Δ BLEU | 95% CI | p | 95% CI, runs too "
+        "| p, runs too | subsets | A better | sd Δ | sd A / sd B | spread p |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in comps:
         pairs = str(c["pairs"])
@@ -241,12 +246,17 @@ def comparison_markdown(comps: list[dict]) -> list[str]:
         spread = c["spread"]
         lines.append(
             f"| {c['setting']} | {c['model']} | {c['a']} − {c['b']} | {pairs} "
-            f"| {c['delta']:+.2f} | [{c['ci95'][0]:+.2f}, {c['ci95'][1]:+.2f}] | {c['p']:.3g} "
+            f"| {c['delta']:+.2f} | {_ci(c['ci95'])} | {c['p']:.3g} "
+            f"| {_ci(c['ci95_runs'])} | {c['p_runs']:.3g} | {c['clusters']} "
             f"| {c['a_better']} of {c['pairs']} | {_num(sd(c['pair_deltas']))} "
             f"| {_num(spread['sd_a'])} / {_num(spread['sd_b'])} "
             f"| {'–' if spread['p'] is None else format(spread['p'], '.3g')} |"
         )
     return lines
+
+
+def _ci(ci: list[float]) -> str:
+    return f"[{ci[0]:+.2f}, {ci[1]:+.2f}]"
 
 
 def _num(x: float | None) -> str:
