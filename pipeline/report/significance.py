@@ -7,13 +7,14 @@ test instances with replacement, and the same draw scores every run, so the stat
 
     delta* = mean_i BLEU(A_i on sample) - mean_i BLEU(B_i on sample)
 
-Its 95% percentile interval holds the runs fixed: it asks whether *these* runs differ by more than the test
-set's sampling noise. Whether the difference would hold for other training subsets and seeds
-of the same model is a second question; a two-level bootstrap answers it: each sample also
-draws the training subsets (clusters of pairs: a subset's seeds share its data, so they move
-together; each size draws its subsets independently) with replacement, then scores the drawn pairs on the same instance sample. With five
-subsets this interval is itself rough (a bootstrap over few clusters runs narrow), so the
-pairs each side wins are reported beside it.
+Its 95% percentile interval holds the runs fixed: it asks whether *these* runs differ by more
+than the test set's sampling noise. Whether the difference would hold for other training
+subsets and seeds of the same model is a second question; a two-level bootstrap answers it:
+each sample also draws the training subsets (clusters of pairs: a subset's seeds share its
+data, so they move together; each size draws its subsets independently) with replacement, then
+scores the drawn pairs on the same instance sample. With five subsets this interval is itself
+rough (a bootstrap over few clusters runs narrow), so the pairs each side wins are reported
+beside it.
 
 BLEU is recomputed from per-sentence sufficient statistics (sacrebleu's, with the E2E
 metric's settings), so a sample costs one matrix product, not a re-tokenisation.
