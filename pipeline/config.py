@@ -18,6 +18,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from pipeline import precision
 from pipeline.data import registry
 from pipeline.errors import PipelineError
 from pipeline.report.exhibits import exhibits
@@ -56,8 +57,32 @@ def _pointer(error: jsonschema.ValidationError) -> str:
     )
 
 
+def _expand_repeats(config: dict, source: str) -> None:
+    """Fill each ``repeat_of`` experiment with its original's grid (what it does not set
+    itself); the original's archive and exhibits stay the original's."""
+    experiments = config.get("experiments")
+    if not isinstance(experiments, dict):
+        return  # the schema names what is wrong
+    for name, exp in experiments.items():
+        if not isinstance(exp, dict) or "repeat_of" not in exp:
+            continue
+        target = experiments.get(exp["repeat_of"])
+        where = f"{source}: config['experiments'][{name!r}]['repeat_of'] = {exp['repeat_of']!r}"
+        if not isinstance(target, dict):
+            raise ConfigError(f"{where}: no such experiment ({', '.join(experiments)})")
+        if "repeat_of" in target:
+            raise ConfigError(f"{where}: that experiment is itself a repeat; name its original")
+        inherited = {
+            k: copy.deepcopy(v)
+            for k, v in target.items()
+            if k not in ("archive", "exhibits", "precision") and k not in exp
+        }
+        exp.update(inherited)
+
+
 def validate(config: dict, source: str = "config") -> dict:
     """Validate ``config`` in place (filling defaults) and check cross-references."""
+    _expand_repeats(config, source)
     schema = _load_schema()
     validator = _fill_defaults(jsonschema.Draft202012Validator)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
@@ -127,6 +152,39 @@ def validate(config: dict, source: str = "config") -> dict:
                     f"type {mtype!r}, which has no defaults under config['methods']"
                 )
     return config
+
+
+def experiment_precision(config: dict, name: str) -> str:
+    """The precision an experiment's jobs are started with: its own ``precision``, else the
+    configuration's; ``auto`` stays ``auto`` (the job picks bf16 where its device computes it
+    natively) only where the precision study found bf16 faithful for every method that the
+    configuration's ``auto`` experiments train, and is ``fp32`` otherwise
+    (``pipeline.precision``), so that the runs of one exhibit never differ in precision."""
+    own = config["experiments"][name].get("precision") or config["precision"]
+    if own != "auto":
+        return own
+    return precision.auto_precision(_trained_under_auto(config))
+
+
+def _trained_under_auto(config: dict) -> set[str]:
+    return {
+        method_type(method, over)
+        for exp in config["experiments"].values()
+        if (exp.get("precision") or config["precision"]) == "auto"
+        for method, over in exp["methods"].items()
+    }
+
+
+def auto_notice(config: dict) -> str | None:
+    """One line when ``auto`` resolves to fp32 because of the study (not the device)."""
+    trained = _trained_under_auto(config)
+    if not trained or precision.auto_precision(trained) != "fp32":
+        return None
+    unproven = sorted(t for t in trained if not precision.bf16_faithful(t))
+    return (
+        f"precision auto: fp32, since bf16 is not shown faithful for {', '.join(unproven)} "
+        "(the precision study, docs/results/precision/)"
+    )
 
 
 def load(path: str | Path) -> dict:

@@ -28,6 +28,7 @@ configurations:
 | `cpu-lowdata.yaml` | the first CPU low-data grid (random prefix initialisation) |
 | `cpu-claims.yaml`, `cpu-claims-lr.yaml` | the paper-protocol low-data and initialisation grids, and their lr choice |
 | `deviations.yaml` | measured effects of the released code's choices |
+| `precision.yaml` | the precision study: each run in fp32 and bf16, paired (`make precision-study`) |
 
 Each configuration writes under `results/<name>/` (its `name:`, else its file's stem).
 """

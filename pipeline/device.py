@@ -14,7 +14,7 @@ Under SLURM every job sees only the GPUs it was granted (``CUDA_VISIBLE_DEVICES`
 | tf32 | fp32 storage, TF32 matmuls on CUDA (fp32 on a CPU) | fp32 | what PyTorch 1.7-1.11 did by default on Ampere |
 | bf16 | bf16 autocast (CPU and CUDA) | bf16 for methods with a frozen LM | trainable parameters and the optimiser stay fp32 |
 | fp16 | fp16 autocast with loss scaling | fp16 for methods with a frozen LM | CUDA only |
-| auto | bf16 where the device computes it natively, else fp32 (with a one-line notice) | | for CPU configurations that move between machines |
+| auto | bf16 where the device computes it natively, else fp32 (with a one-line notice) | | resolved first per configuration by the precision study (``pipeline.precision``): fp32 unless bf16 is faithful for every method trained |
 
 Decoding casts the whole model to the compute dtype (bf16 / fp16), so its outputs are those
 of that precision; a comparison is only made between runs of one precision (the report

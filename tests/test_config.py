@@ -6,7 +6,14 @@ import yaml
 from pipeline import config as pconf
 from tests.conftest import ROOT
 
-CONFIGS = ["config/config.yaml", "config/demo.yaml", "config/smoke.yaml", "config/cpu-lowdata.yaml"]
+CONFIGS = [
+    "config/config.yaml",
+    "config/demo.yaml",
+    "config/smoke.yaml",
+    "config/cpu-lowdata.yaml",
+    "config/cpu-claims.yaml",
+    "config/precision.yaml",
+]
 
 
 @pytest.mark.parametrize("path", CONFIGS)

@@ -27,7 +27,7 @@ from pipeline.report.collect import machine_label
 from pipeline.runtime import entry_point
 
 # small files only: the exhibits and the significance test need nothing else
-ARCHIVED = ("test.metrics.json", "test.hyp.txt", "train.json")
+ARCHIVED = ("test.metrics.json", "test.hyp.txt", "train.json", "test.decode.json")
 
 
 def archive_runs(

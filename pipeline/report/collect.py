@@ -55,9 +55,13 @@ def digits(metric: str, release: str) -> int:
     return registry.release_of(release).decimals(metric)
 
 
-def collect(runs: list[dict], results_dir: str | Path = "results") -> pd.DataFrame:
+def collect(
+    runs: list[dict], results_dir: str | Path = "results", one_precision: bool = True
+) -> pd.DataFrame:
     """``runs``: dicts with path, dataset, experiment, model, method, type, regime, size, seed
-    (and optionally dir, release, topic_split, prefix_length, init_words)."""
+    (and optionally dir, release, topic_split, prefix_length, init_words). With
+    ``one_precision`` (every exhibit but the precision study) runs of different precisions
+    are refused."""
     rows = []
     for run in runs:
         base = Path(run["dir"]) if "dir" in run else Path(results_dir) / "runs" / run["path"]
@@ -76,7 +80,7 @@ def collect(runs: list[dict], results_dir: str | Path = "results") -> pd.DataFra
         row["machine"] = machine_label(t.get("machine") or {})
         rows.append(row)
     df = pd.DataFrame(rows)
-    if len(df) and df["precision"].nunique() > 1:
+    if one_precision and len(df) and df["precision"].nunique() > 1:
         mixed = df.groupby("precision")["path"].first().to_dict()
         raise PipelineError(
             "an exhibit must not compare runs of different precisions; found "

@@ -16,6 +16,14 @@ class Exhibit(NamedTuple):
     title: str
     paper_source: str
     figure: bool
+    # the module that builds it (python -m ...): tables.py or figures.py unless named
+    builder: str | None = None
+    # its runs include those of the experiments its experiments repeat (`repeat_of`)
+    with_originals: bool = False
+
+    @property
+    def module(self) -> str:
+        return self.builder or f"pipeline.report.{'figures' if self.figure else 'tables'}"
 
 
 FIXED = {
@@ -28,6 +36,16 @@ FIXED = {
     "lowdata_figure": Exhibit("lowdata", "low-data", "ACL Fig. 3", True),
     "prefix_length_figure": Exhibit("prefix_length", "prefix length", "ACL Fig. 4", True),
     "init_figure": Exhibit("init", "initialisation", "ACL Fig. 5", True),
+    # an experiment that lists it repeats another (`repeat_of`) in another precision; the
+    # table pairs their runs (pipeline.report.precision)
+    "precision_table": Exhibit(
+        "precision",
+        "Precision study: each run in two precisions, paired",
+        "not in the paper",
+        False,
+        builder="pipeline.report.precision",
+        with_originals=True,
+    ),
 }
 
 

@@ -38,7 +38,10 @@ def finished(config: dict, run: Run, results: str) -> bool:
 def exhibit_runs(config: dict, runs: list[Run], exhibit: str, results: str) -> list[Run]:
     """The runs of the experiments that list ``exhibit`` (only finished ones with
     ``report_finished_only``)."""
-    exps = {n for n, e in config["experiments"].items() if exhibit in e.get("exhibits", [])}
+    experiments = config["experiments"]
+    exps = {n for n, e in experiments.items() if exhibit in e.get("exhibits", [])}
+    if exhibits()[exhibit].with_originals:
+        exps |= {experiments[n]["repeat_of"] for n in exps if "repeat_of" in experiments[n]}
     chosen = [r for r in runs if r.experiment in exps]
     if config["report_finished_only"]:
         chosen = [r for r in chosen if finished(config, r, results)]
@@ -101,6 +104,7 @@ def exhibit_spec(config: dict, runs: list[Run], exhibit: str, results: str) -> d
                 "release": datasets[r.dataset]["release"],
                 "topic_split": datasets[r.dataset]["topic_split"],
                 "experiment": r.experiment,
+                "repeat_of": config["experiments"][r.experiment].get("repeat_of"),
                 "model": r.model,
                 "method": r.method,
                 "type": paper_method(r.hparams),

@@ -27,6 +27,8 @@ pconf.validate(
 )
 
 RUNS = pconf.expand_runs(config)
+if pconf.auto_notice(config):
+    print(pconf.auto_notice(config), file=sys.stderr)
 RUN_BY_PATH = {r.path: r for r in RUNS}
 
 # Each configuration has its own results root (results/<name>), so that any number of them
@@ -104,8 +106,12 @@ def datasets_where(holds):
     return "|".join(map(re.escape, names)) or "(?!)"  # (?!): matches nothing
 
 
-# every training and decoding job: where it runs and in which precision (pipeline.device)
-PLACEMENT = f"--device {config['device']} --precision {config['precision']}"
+def placement(w):
+    """Where a training or decoding job runs and in which precision (pipeline.device): the
+    experiment's own precision, else the configuration's; auto as the precision study ruled
+    (pipeline.config.experiment_precision)."""
+    precision = pconf.experiment_precision(config, w.experiment)
+    return f"--device {config['device']} --precision {precision}"
 
 
 def train_runtime(w):

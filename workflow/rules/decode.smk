@@ -27,7 +27,7 @@ rule decode:
     params:
         hparams=lambda w: as_json(run_of(w).hparams),
         decoding=lambda w: as_json(decoding_of(w.dataset)),
-        placement=PLACEMENT,
+        placement=placement,
         launch=launcher,
         each=config["resources"]["decode_threads"],  # threads per process
         weights=lambda w: "" if keeps_weights(w) else "--discard-weights",

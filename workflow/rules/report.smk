@@ -36,9 +36,10 @@ rule table:
     conda:
         "../../envs/report.yaml"
     params:
+        builder=lambda w: EXHIBITS[exhibit_of(w.table)].module,
         prefix=lambda w, output: os.path.splitext(output[0])[0],
     shell:
-        "python -m pipeline.report.tables --spec {input.spec} --out-prefix {params.prefix}"
+        "python -m {params.builder} --spec {input.spec} --out-prefix {params.prefix}"
         " > {log} 2>&1"
 
 

@@ -21,7 +21,7 @@ rule train:
         runtime=train_runtime,
     params:
         hparams=lambda w: as_json(run_of(w).hparams),
-        placement=PLACEMENT,
+        placement=placement,
         launch=launcher,
         each=config["resources"]["train_threads"],  # threads per process
     shell:

@@ -1,0 +1,357 @@
+"""The precision study's table: each run trained twice, in its original experiment's precision
+(fp32) and in a repeat's (``repeat_of`` + ``precision``: bf16), paired run by run.
+
+A cell is one protocol (the original experiment), method and training size; its pairs are the
+runs of the same method, subset and seed in both. Per cell, and pooled over a protocol's sizes
+and over every cell of a method type:
+
+- Δ BLEU (repeat − original) of the paired means, with the project's two-level paired bootstrap
+  (``significance.paired_bootstrap``): test instances resampled (these runs fixed), and
+  training subsets resampled too (would it hold for other subsets?);
+- the share of test outputs identical in both precisions, and the dev-loss difference of the
+  checkpoints each kept;
+- seconds per training step and per decoding of the test set, side by side, and their ratio.
+
+A cell is *faithful* (``pipeline.precision.faithful``) when its Δ is within ±0.5 BLEU and its
+runs-too interval includes 0; a method type is faithful when all its cells are. ``--evidence``
+writes that verdict where ``precision: auto`` reads it (``pipeline/report/bf16_evidence.yaml``).
+
+Usage: python -m pipeline.report.precision --spec JSON --out-prefix PREFIX [--evidence YAML]
+       (writes .md, .csv, .tex and .significance.json)
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from pipeline import precision as rule
+from pipeline.io import atomic_path, read_json, read_jsonl, read_lines, write_json, write_text
+from pipeline.report.collect import collect, init_labels
+from pipeline.report.significance import paired_bootstrap
+from pipeline.runtime import entry_point
+
+POOLED = "all sizes"
+
+
+def timings(run_dir: str) -> dict:
+    """Dev loss of the kept checkpoint, seconds per training step, seconds of decoding."""
+    t = read_json(Path(run_dir) / "train.json")
+    decode = Path(run_dir) / "test.decode.json"
+    return {
+        "dev_loss": t["dev_loss"],
+        "step_seconds": t["seconds"] / max(t["steps"], 1),
+        "decode_seconds": read_json(decode)["seconds"] if decode.exists() else float("nan"),
+        "native_bf16": (t.get("machine") or {}).get("cpu_bf16"),
+    }
+
+
+def pair_runs(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair: the repeat's run (``_b``: the precision under study) beside its
+    original's (``_a``), matched by original experiment, method, regime and seed."""
+    repeats = df[df["repeat_of"].notna()]
+    originals = df[df["repeat_of"].isna()]
+    keys = ["method", "regime", "seed"]
+    pairs = repeats.merge(
+        originals,
+        left_on=["repeat_of", *keys],
+        right_on=["experiment", *keys],
+        suffixes=("_b", "_a"),
+    )
+    return pairs.rename(
+        columns={
+            "repeat_of_b": "protocol",
+            "size_b": "size",
+            "type_b": "type",
+            "init_words_b": "init_words",
+        }
+    )
+
+
+def identical_share(hyp_a: list[str], hyp_b: list[str]) -> float:
+    return sum(x == y for x, y in zip(hyp_a, hyp_b)) / max(len(hyp_a), 1)
+
+
+def _cell(g: pd.DataFrame, references: list[list[str]]) -> dict:
+    hyps = [
+        (read_lines(f"{b}/test.hyp.txt"), read_lines(f"{a}/test.hyp.txt"))
+        for a, b in zip(g["dir_a"], g["dir_b"])
+    ]
+    boot = paired_bootstrap(hyps, references, clusters=list(g["regime"]))
+    ta = [timings(d) for d in g["dir_a"]]
+    tb = [timings(d) for d in g["dir_b"]]
+
+    def mean(rows, key):
+        return float(pd.Series([r[key] for r in rows], dtype=float).mean())
+
+    step_a, step_b = mean(ta, "step_seconds"), mean(tb, "step_seconds")
+    dec_a, dec_b = mean(ta, "decode_seconds"), mean(tb, "decode_seconds")
+    return {
+        "pairs": len(g),
+        "precision_a": g["precision_a"].iloc[0],
+        "precision_b": g["precision_b"].iloc[0],
+        "bleu_a": float(g["BLEU_a"].mean()),
+        "bleu_b": float(g["BLEU_b"].mean()),
+        "delta": boot["delta"],
+        "ci95": boot["ci95"],
+        "ci95_runs": boot["ci95_runs"],
+        "p": boot["p"],
+        "p_runs": boot["p_runs"],
+        "b_better": boot["a_better"],
+        "pair_deltas": boot["pair_deltas"],
+        "identical_outputs": float(sum(identical_share(ha, hb) for hb, ha in hyps) / len(hyps)),
+        "dev_loss_delta": mean(tb, "dev_loss") - mean(ta, "dev_loss"),
+        "step_seconds_a": step_a,
+        "step_seconds_b": step_b,
+        "decode_seconds_a": dec_a,
+        "decode_seconds_b": dec_b,
+        "train_speedup": step_a / step_b,
+        "decode_speedup": dec_a / dec_b,
+        "machines_a": sorted(set(g["machine_a"])),
+        "machines_b": sorted(set(g["machine_b"])),
+        "native_bf16": sorted({str(t["native_bf16"]) for t in tb}),
+        "faithful": rule.faithful(boot["delta"], *boot["ci95_runs"]),
+        "resamples": boot["resamples"],
+        "seed": boot["seed"],
+    }
+
+
+def method_label(row) -> str:
+    """A method as the study names it: its type, with a prefix's initialisation."""
+    if row["type"] != "prefix":
+        return row["type"]
+    return f"prefix ({init_labels(pd.DataFrame([row])).iloc[0]})"
+
+
+def cells(pairs: pd.DataFrame, tests: dict) -> list[dict]:
+    """Every (protocol, method, size) cell, then each protocol-method pooled over its sizes,
+    then each method type pooled over everything it ran in."""
+    pairs = pairs.assign(label=[method_label(r) for _, r in pairs.iterrows()])
+    out = []
+    groups = []
+    for (protocol, label, size), g in pairs.groupby(["protocol", "label", "size"], sort=False):
+        groups.append(((protocol, label, f"{int(size)} examples"), g))
+    for (protocol, label), g in pairs.groupby(["protocol", "label"], sort=False):
+        if g["size"].nunique() > 1:
+            groups.append(((protocol, label, POOLED), g))
+    for mtype, g in pairs.groupby("type", sort=False):
+        if g[["protocol", "label", "size"]].drop_duplicates().shape[0] > 1:
+            groups.append((("every protocol", f"{mtype} (all)", POOLED), g))
+    refs = {}
+    for (protocol, label, setting), g in groups:
+        if g["dataset_b"].nunique() > 1:  # different test sets: score each, pool the pairs
+            parts = [_cell(d, _refs(refs, tests, ds)) for ds, d in g.groupby("dataset_b")]
+            res = _pool(parts)
+        else:
+            res = _cell(g, _refs(refs, tests, g["dataset_b"].iloc[0]))
+        res.update(
+            {
+                "protocol": protocol,
+                "method": label,
+                "type": g["type"].iloc[0],
+                "setting": setting,
+                "size": int(g["size"].iloc[0]) if setting != POOLED else None,
+            }
+        )
+        out.append(res)
+    return out
+
+
+def _refs(cache: dict, tests: dict, dataset: str) -> list[list[str]]:
+    if dataset not in cache:
+        cache[dataset] = [t["refs"] for t in read_jsonl(tests[dataset])]
+    return cache[dataset]
+
+
+def _pool(parts: list[dict]) -> dict:
+    """Cells on different test sets pooled: means weighted by pairs; the interval is the
+    widest part's hull (conservative: no joint resampling across test sets)."""
+    n = sum(p["pairs"] for p in parts)
+
+    def w(key):
+        return sum(p[key] * p["pairs"] for p in parts) / n
+
+    res = {**parts[0], "pairs": n}
+    for key in (
+        "bleu_a",
+        "bleu_b",
+        "delta",
+        "identical_outputs",
+        "dev_loss_delta",
+        "step_seconds_a",
+        "step_seconds_b",
+        "decode_seconds_a",
+        "decode_seconds_b",
+    ):
+        res[key] = w(key)
+    for key in ("ci95", "ci95_runs"):
+        res[key] = [min(p[key][0] for p in parts), max(p[key][1] for p in parts)]
+    res["p"] = res["p_runs"] = None
+    res["b_better"] = sum(p["b_better"] for p in parts)
+    res["pair_deltas"] = [d for p in parts for d in p["pair_deltas"]]
+    res["train_speedup"] = res["step_seconds_a"] / res["step_seconds_b"]
+    res["decode_speedup"] = res["decode_seconds_a"] / res["decode_seconds_b"]
+    for key in ("machines_a", "machines_b", "native_bf16"):
+        res[key] = sorted({m for p in parts for m in p[key]})
+    res["faithful"] = rule.faithful(res["delta"], *res["ci95_runs"])
+    return res
+
+
+def verdicts(results: list[dict]) -> dict:
+    """Per method type: faithful when every one of its own cells (not the pooled rows) is."""
+    out = {}
+    for r in results:
+        if r["setting"] == POOLED:
+            continue
+        v = out.setdefault(r["type"], {"faithful": True, "cells": []})
+        v["faithful"] = v["faithful"] and r["faithful"]
+        v["cells"].append(
+            {
+                "protocol": r["protocol"],
+                "method": r["method"],
+                "setting": r["setting"],
+                "pairs": r["pairs"],
+                "delta": round(r["delta"], 2),
+                "ci95_runs": [round(x, 2) for x in r["ci95_runs"]],
+                "faithful": r["faithful"],
+            }
+        )
+    return out
+
+
+def _ci(ci) -> str:
+    return f"[{ci[0]:+.2f}, {ci[1]:+.2f}]"
+
+
+def markdown(results: list[dict], spec: dict) -> str:
+    lines = [
+        f"# {spec['title']}",
+        "",
+        f"Scale: {spec['scale']}. Each pair: one run (method, training subset, seed) trained, "
+        "decoded and scored in both precisions. Δ = B − A (the repeat's precision minus the "
+        "original's) of the paired mean BLEU; 95% CI over test instances (these runs fixed) and "
+        "with the training subsets resampled too (runs too); B better: pairs where B scores "
+        "higher; identical: share of test outputs equal in both; dev Δ: dev loss of the kept "
+        "checkpoints, B − A; s/step and decode s: means, A / B. Faithful: |Δ| ≤ "
+        f"{rule.TOLERANCE} and the runs-too interval includes 0 (the rule `precision: auto` "
+        "follows, pipeline/precision.py).",
+        "",
+    ]
+    lines += [f"- {n}" for n in spec.get("notes", [])]
+    lines += [
+        "",
+        "| Protocol | Method | Setting | pairs | A / B | BLEU A | BLEU B | Δ | 95% CI | "
+        "95% CI, runs too | B better | identical | dev Δ | s/step A / B | decode s A / B | "
+        "faithful |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r["protocol"],
+                    r["method"],
+                    r["setting"],
+                    str(r["pairs"]),
+                    f"{r['precision_a']} / {r['precision_b']}",
+                    f"{r['bleu_a']:.1f}",
+                    f"{r['bleu_b']:.1f}",
+                    f"{r['delta']:+.2f}",
+                    _ci(r["ci95"]),
+                    _ci(r["ci95_runs"]),
+                    f"{r['b_better']} of {r['pairs']}",
+                    f"{100 * r['identical_outputs']:.0f}%",
+                    f"{r['dev_loss_delta']:+.4f}",
+                    f"{r['step_seconds_a']:.2f} / {r['step_seconds_b']:.2f} "
+                    f"({r['train_speedup']:.2f}x)",
+                    f"{r['decode_seconds_a']:.0f} / {r['decode_seconds_b']:.0f} "
+                    f"({r['decode_speedup']:.2f}x)",
+                    "yes" if r["faithful"] else "**no**",
+                ]
+            )
+            + " |"
+        )
+    machines = sorted({m for r in results for m in r["machines_a"] + r["machines_b"]})
+    lines += ["", "Machines: " + "; ".join(machines) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def latex(results: list[dict], spec: dict) -> str:
+    lines = [
+        f"% {spec['title']}, scale: {spec['scale']}. Delta = B - A, 95% CI with subsets resampled.",
+        "\\begin{tabular}{lllrrrrl}",
+        "\\toprule",
+        "Protocol & Method & Setting & pairs & BLEU A & BLEU B & $\\Delta$ & CI \\\\",
+        "\\midrule",
+    ]
+    for r in results:
+        cells_ = [r["protocol"], r["method"], r["setting"]]
+        esc = [str(c).replace("_", "\\_").replace("%", "\\%") for c in cells_]
+        lines.append(
+            " & ".join(
+                esc
+                + [
+                    str(r["pairs"]),
+                    f"{r['bleu_a']:.1f}",
+                    f"{r['bleu_b']:.1f}",
+                    f"{r['delta']:+.2f}",
+                    _ci(r["ci95_runs"]),
+                ]
+            )
+            + " \\\\"
+        )
+    lines += ["\\bottomrule", "\\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+CSV_COLUMNS = [
+    "protocol", "method", "setting", "pairs", "precision_a", "precision_b", "bleu_a", "bleu_b",
+    "delta", "ci95", "ci95_runs", "b_better", "identical_outputs", "dev_loss_delta",
+    "step_seconds_a", "step_seconds_b", "train_speedup", "decode_seconds_a", "decode_seconds_b",
+    "decode_speedup", "faithful",
+]  # fmt: skip
+
+
+def build(spec: dict, out_prefix: str, results_dir: str = "results") -> list[dict]:
+    df = collect(spec["runs"], results_dir, one_precision=False)
+    pairs = pair_runs(df)
+    results = cells(pairs, spec["tests"]) if len(pairs) else []
+    write_text(f"{out_prefix}.md", markdown(results, spec))
+    write_json(f"{out_prefix}.significance.json", results)
+    write_text(f"{out_prefix}.tex", latex(results, spec))
+    table = pd.DataFrame(results, columns=CSV_COLUMNS)
+    write_text(f"{out_prefix}.csv", table.to_csv(index=False, float_format="%.4f"))
+    return results
+
+
+def write_evidence(results: list[dict], path: str | Path, source: str) -> None:
+    """The verdict ``precision: auto`` reads (pipeline.precision.evidence)."""
+    body = {
+        "source": source,
+        "rule": f"bf16 where every cell of the method has |delta BLEU| <= {rule.TOLERANCE} "
+        "and its 95% interval (subsets and test instances resampled) includes 0",
+        "methods": verdicts(results),
+    }
+    with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write("# written by python -m pipeline.report.precision --evidence; do not edit\n")
+        yaml.safe_dump(body, f, sort_keys=False, allow_unicode=True)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--spec", required=True)
+    p.add_argument("--out-prefix", required=True)
+    p.add_argument("--results-dir", default="results")
+    p.add_argument("--evidence", help="also write the per-method verdict here (YAML)")
+    a = p.parse_args(argv)
+    results = build(read_json(a.spec), a.out_prefix, a.results_dir)
+    if a.evidence:
+        write_evidence(results, a.evidence, f"{a.out_prefix}.significance.json")
+
+
+if __name__ == "__main__":
+    entry_point(main)

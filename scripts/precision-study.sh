@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The precision study (config/precision.yaml): each run in fp32 and in bf16 on one machine,
+# paired. A group (one protocol, size and subset: its fp32 and bf16 runs of every method) is
+# trained, decoded and scored, then archived into docs/results/precision/runs (commit it);
+# archived runs are never retrained. A group's pairs must share a machine: a group begun on
+# another machine (CPU kind, native or emulated bf16, kernel path, torch) is trained again here
+# whole, its runs from there moved to docs/results/precision/other-machines.
+# The claims protocol's fp32 prefix ("table-to-text:") and fine-tuning runs are the claims
+# grid's archive; the control retrains two of them here and compares (bit-identical expected).
+# `make precision-report` then rebuilds the table from everything finished.
+#   scripts/precision-study.sh [CORES]     (default 2; PHASES="claims50 demo ..." to choose)
+set -euo pipefail
+cores="${1:-2}"
+cfg=config/precision.yaml
+root=results/precision/runs
+archive=docs/results/precision/runs
+aside=docs/results/precision/other-machines
+out=docs/results/precision
+pending() {  # the group's targets not archived yet, as result paths
+  pending=()
+  for t in "${targets[@]}"; do
+    [ -e "$archive/$t/test.metrics.json" ] || pending+=("$root/$t/test.metrics.json")
+  done
+}
+group() {  # size, subset, then "experiment/dataset:method" items (both precisions of each)
+  local size="$1" subset="$2"
+  shift 2
+  targets=()
+  for item in "$@"; do
+    local exp="${item%%/*}" rest="${item#*/}"
+    local data="${rest%%:*}" method="${rest#*:}"
+    for e in "$exp" "$exp-bf16"; do
+      [ "$e" = claims ] && continue  # the claims grid's archived fp32 runs
+      targets+=("$e/$data/smollm2-135m/$method/low${size}s${subset}/seed1")
+    done
+  done
+  pending
+  [ ${#pending[@]} -eq 0 ] && return 0
+  python -m pipeline.report.archive --archive "$archive" --set-aside "$aside" --runs "${targets[@]}"
+  pending
+  echo "group size $size subset $subset: ${#pending[@]} runs to go ($(date -u +%FT%TZ))"
+  snakemake --cores "$cores" --keep-going ${JOBS:-} "${pending[@]}" --configfile "$cfg" || true
+  python -m pipeline.report.archive --results "$root" --archive "$archive"
+}
+control() {  # two archived fp32 claims runs trained again here (results/precision-control)
+  local runs=(claims/e2e/smollm2-135m/prefix/low50s1/seed1 claims/e2e/smollm2-135m/finetune/low50s1/seed1)
+  [ -e "$out/control/rerun.json" ] && return 0
+  snakemake --cores "$cores" --keep-going $(printf "results/precision-control/runs/%s/test.metrics.json " "${runs[@]}") \
+    --configfile "$cfg" --config name=precision-control || true
+  mkdir -p "$out/control"
+  python -m pipeline.report.rerun --original docs/results/cpu-claims/runs \
+    --rerun results/precision-control/runs --out "$out/control/rerun"
+}
+for phase in ${PHASES:-claims50 control demo claims500}; do
+  for subset in 1 2 3 4 5; do
+    case "$phase" in
+      claims50) group 50 "$subset" claims/e2e:prefix claims/e2e:finetune claims-random/e2e:prefix-random ;;
+      demo)
+        group 50 "$subset" demo/e2e-demo:prefix demo/e2e-demo:finetune
+        group 200 "$subset" demo/e2e-demo:prefix demo/e2e-demo:finetune
+        ;;
+      claims500) group 500 "$subset" claims/e2e:prefix claims/e2e:finetune claims-random/e2e:prefix-random ;;
+      control) [ "$subset" = 1 ] && control ;;
+      *) echo "unknown phase $phase" >&2; exit 2 ;;
+    esac
+  done
+done

@@ -1,0 +1,247 @@
+"""The precision study: experiments repeated in another precision, the paired table, and the
+rule `precision: auto` follows (bf16 only for methods the study found faithful)."""
+
+import copy
+import json
+
+import pytest
+import yaml
+
+from pipeline import config as pconf
+from pipeline import precision
+from pipeline.report import precision as study
+from pipeline.report import specs
+from tests.conftest import ROOT
+
+
+def smoke():
+    with open(ROOT / "config/smoke.yaml") as f:
+        return yaml.safe_load(f)
+
+
+def with_repeat(**repeat):
+    cfg = smoke()
+    cfg["experiments"]["lowdata"]["archive"] = "somewhere"
+    cfg["experiments"]["lowdata-bf16"] = {"repeat_of": "lowdata", **repeat}
+    return cfg
+
+
+# --- repeat_of and an experiment's own precision ---------------------------------------------
+
+
+def test_a_repeat_runs_its_originals_grid_under_its_own_name():
+    cfg = pconf.validate(with_repeat(precision="bf16", exhibits=["precision_table"]))
+    runs = pconf.expand_runs(cfg)
+    original = {r.path.split("/", 1)[1]: r.hparams for r in runs if r.experiment == "lowdata"}
+    repeat = {r.path.split("/", 1)[1]: r.hparams for r in runs if r.experiment == "lowdata-bf16"}
+    assert repeat == original and original
+
+
+def test_a_repeat_inherits_neither_the_archive_nor_the_exhibits_nor_the_precision():
+    cfg = pconf.validate(with_repeat())
+    rep = cfg["experiments"]["lowdata-bf16"]
+    assert rep["archive"] is None and rep["exhibits"] == []
+    assert pconf.experiment_precision(cfg, "lowdata-bf16") == cfg["precision"]
+
+
+def test_a_repeat_may_change_part_of_the_grid():
+    cfg = pconf.validate(with_repeat(seeds=[7]))
+    seeds = {r.seed for r in pconf.expand_runs(cfg) if r.experiment == "lowdata-bf16"}
+    assert seeds == {7}
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [("nope", "no such experiment"), ("chain", "itself a repeat")],
+)
+def test_a_repeat_of_nothing_or_of_a_repeat_is_an_error_naming_the_key(target, message):
+    cfg = with_repeat()
+    cfg["experiments"]["chain"] = {"repeat_of": "lowdata"}
+    cfg["experiments"]["lowdata-bf16"]["repeat_of"] = target
+    with pytest.raises(pconf.ConfigError, match=r"\['lowdata-bf16'\]\['repeat_of'\].*" + message):
+        pconf.validate(cfg)
+
+
+def test_an_experiments_precision_overrides_the_configurations():
+    cfg = pconf.validate(with_repeat(precision="bf16"))
+    assert pconf.experiment_precision(cfg, "lowdata-bf16") == "bf16"
+    assert pconf.experiment_precision(cfg, "lowdata") == cfg["precision"]
+
+
+def test_the_precision_exhibit_takes_the_repeats_and_their_originals():
+    cfg = pconf.validate(with_repeat(precision="bf16", exhibits=["precision_table"]))
+    cfg["experiments"]["lowdata"]["archive"] = None
+    runs = specs.exhibit_runs(cfg, pconf.expand_runs(cfg), "precision_table", "results/x")
+    assert {r.experiment for r in runs} == {"lowdata", "lowdata-bf16"}
+    spec = specs.exhibit_spec(cfg, pconf.expand_runs(cfg), "precision_table", "results/x")
+    assert {r["repeat_of"] for r in spec["runs"]} == {None, "lowdata"}
+
+
+def test_the_shipped_precision_study_pairs_every_bf16_run_with_an_fp32_one():
+    cfg = pconf.load(ROOT / "config/precision.yaml")
+    runs = pconf.expand_runs(cfg)
+    exps = cfg["experiments"]
+    fp32 = {(r.experiment, r.method, r.regime, r.seed) for r in runs}
+    bf16 = [r for r in runs if pconf.experiment_precision(cfg, r.experiment) == "bf16"]
+    assert len(bf16) == 50  # claims 20, random prefix 10, the old demo 20
+    for r in bf16:
+        original = exps[r.experiment]["repeat_of"]
+        assert pconf.experiment_precision(cfg, original) == "fp32"
+        assert (original, r.method, r.regime, r.seed) in fp32
+
+
+# --- the rule auto follows -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "delta, ci, verdict",
+    [
+        (0.1, (-0.6, 0.8), True),
+        (0.6, (-0.2, 1.4), False),  # too far from fp32 on average
+        (-0.3, (-0.5, -0.1), False),  # small, but the interval excludes 0
+        (-0.5, (-1.1, 0.2), True),  # the tolerance's edge is in
+    ],
+)
+def test_a_cell_is_faithful_within_half_a_bleu_point_with_an_interval_around_zero(
+    delta, ci, verdict
+):
+    assert precision.faithful(delta, *ci) is verdict
+
+
+def test_auto_picks_bf16_only_where_every_trained_method_is_faithful():
+    verdicts = {"finetune": {"faithful": True}, "prefix": {"faithful": False}}
+    assert precision.auto_precision({"finetune"}, verdicts) == "auto"
+    assert precision.auto_precision({"finetune", "prefix"}, verdicts) == "fp32"
+    assert precision.auto_precision({"adapter"}, verdicts) == "fp32"  # never studied
+    assert precision.auto_precision(set(), verdicts) == "fp32"
+
+
+def test_auto_resolves_for_the_whole_configuration(monkeypatch):
+    """One exhibit must never mix precisions: if any method trained under auto is not
+    faithful, every auto experiment computes in fp32."""
+    verdicts = {"finetune": {"faithful": True}, "prefix": {"faithful": False}}
+    monkeypatch.setattr(precision, "evidence", lambda *a: verdicts)
+    cfg = pconf.validate(smoke())
+    cfg["precision"] = "auto"
+    assert pconf.experiment_precision(cfg, "lowdata") == "fp32"  # it trains prefix too
+    for exp in cfg["experiments"].values():
+        exp["methods"] = {"finetune": {}}
+    assert pconf.experiment_precision(cfg, "lowdata") == "auto"  # the device decides
+
+
+def test_the_shipped_evidence_is_the_studys_verdict():
+    """`auto` reads bf16_evidence.yaml; it must say what the committed study table says."""
+    committed = ROOT / "docs/results/precision/precision.significance.json"
+    if not committed.exists():
+        pytest.skip("the study has not been archived yet")
+    results = json.loads(committed.read_text())
+    shipped = precision.evidence.__wrapped__(precision.EVIDENCE_PATH)
+    assert shipped == study.verdicts(results)
+
+
+# --- the paired table ------------------------------------------------------------------------
+
+
+def _run(tmp_path, experiment, method, regime, hyps, bleu, prec, dev_loss, seconds, repeat_of):
+    d = tmp_path / experiment / method / regime
+    d.mkdir(parents=True)
+    (d / "test.hyp.txt").write_text("\n".join(hyps) + "\n")
+    (d / "test.metrics.json").write_text(
+        json.dumps({"scores": {"BLEU": bleu}, "signature": {"protocol": "official"}})
+    )
+    machine = {"cpu": "Xeon", "cpu_bf16": "amx_bf16", "torch": "2.13.0+cpu"}
+    (d / "train.json").write_text(
+        json.dumps(
+            {
+                "parameters": {"trainable": 1, "stored": 1, "stored_pct_of_lm": 0.1},
+                "seconds": seconds,
+                "steps": 10,
+                "dev_loss": dev_loss,
+                "precision": prec,
+                "machine": machine,
+            }
+        )
+    )
+    (d / "test.decode.json").write_text(json.dumps({"seconds": seconds / 2}))
+    size = int(regime[3:].split("s")[0])
+    return {
+        "path": f"{experiment}/{method}/{regime}",
+        "dir": str(d),
+        "dataset": "e2e",
+        "release": "e2e",
+        "experiment": experiment,
+        "repeat_of": repeat_of,
+        "model": "m",
+        "method": method,
+        "type": method.split("-")[0],
+        "regime": regime,
+        "size": size,
+        "seed": 1,
+        "init_words": None if method != "prefix" else "table-to-text:",
+    }
+
+
+def _study(tmp_path):
+    refs = [["the eagle is a coffee shop ."], ["blue spice is a pub ."]] * 10
+    good, bad = [r[0] for r in refs], ["a pub ."] * len(refs)
+    half = good[:10] + bad[10:]
+    tests = tmp_path / "test.jsonl"
+    tests.write_text("".join(json.dumps({"refs": r}) + "\n" for r in refs))
+    runs = []
+    for size in (50, 200):
+        for subset in (1, 2, 3):
+            regime = f"low{size}s{subset}"
+            # fine-tuning: the same outputs in both precisions; prefix: bf16 loses half
+            for method, bf16_hyps in (("finetune", good), ("prefix", half)):
+                runs.append(_run(tmp_path, "c", method, regime, good, 0.6, "fp32", 1.5, 20, None))
+                runs.append(
+                    _run(tmp_path, "c-bf16", method, regime, bf16_hyps, 0.4, "bf16", 1.6, 10, "c")
+                )
+    spec = {"title": "t", "scale": "test", "notes": [], "tests": {"e2e": str(tests)}, "runs": runs}
+    return spec
+
+
+def test_the_study_pairs_runs_and_reports_every_cell_pooled_and_per_method(tmp_path):
+    results = study.build(_study(tmp_path), str(tmp_path / "out"))
+    by = {(r["method"], r["setting"]): r for r in results}
+    ft = by[("finetune", "50 examples")]
+    assert ft["pairs"] == 3 and ft["delta"] == pytest.approx(0)
+    assert ft["identical_outputs"] == 1.0 and ft["faithful"]
+    assert ft["dev_loss_delta"] == pytest.approx(0.1)
+    assert ft["train_speedup"] == pytest.approx(2.0) and ft["decode_speedup"] == pytest.approx(2)
+    pre = by[("prefix ('table-to-text:')", "50 examples")]
+    assert pre["delta"] < -5 and pre["ci95_runs"][1] < 0 and not pre["faithful"]
+    assert pre["identical_outputs"] == pytest.approx(0.5) and pre["b_better"] == 0
+    assert by[("finetune", study.POOLED)]["pairs"] == 6
+    assert by[("prefix (all)", study.POOLED)]["pairs"] == 6
+    md = (tmp_path / "out.md").read_text()
+    assert "| c | finetune | 50 examples | 3 | fp32 / bf16 |" in md and "**no**" in md
+
+
+def test_the_verdict_is_per_method_type_over_its_own_cells(tmp_path):
+    results = study.build(_study(tmp_path), str(tmp_path / "out"))
+    verdicts = study.verdicts(results)
+    assert verdicts["finetune"]["faithful"] and not verdicts["prefix"]["faithful"]
+    assert len(verdicts["finetune"]["cells"]) == 2  # 50 and 200 examples, not the pooled row
+    study.write_evidence(results, tmp_path / "evidence.yaml", "test")
+    read = precision.evidence.__wrapped__(tmp_path / "evidence.yaml")
+    assert precision.auto_precision({"finetune"}, read) == "auto"
+    assert precision.auto_precision({"finetune", "prefix"}, read) == "fp32"
+
+
+def test_runs_without_a_partner_are_not_paired(tmp_path):
+    spec = _study(tmp_path)
+    spec = copy.deepcopy(spec)
+    spec["runs"] = [r for r in spec["runs"] if not (r["experiment"] == "c" and "s3" in r["regime"])]
+    results = study.build(spec, str(tmp_path / "out"))
+    assert {r["pairs"] for r in results if r["setting"] == "50 examples"} == {2}
+
+
+def test_auto_says_in_one_line_when_the_study_keeps_it_at_fp32(monkeypatch):
+    monkeypatch.setattr(precision, "evidence", lambda *a: {"finetune": {"faithful": True}})
+    cfg = pconf.validate(smoke())
+    assert pconf.auto_notice(cfg) is None  # nothing under auto
+    cfg["precision"] = "auto"
+    notice = pconf.auto_notice(cfg)
+    assert notice.startswith("precision auto: fp32") and "prefix" in notice
+    assert "finetune" not in notice.split("for ", 1)[1]
