@@ -83,12 +83,15 @@ def _cell(g: pd.DataFrame, references: list[list[str]]) -> dict:
     boot = paired_bootstrap(hyps, references, clusters=list(g["regime"]))
     ta = [timings(d) for d in g["dir_a"]]
     tb = [timings(d) for d in g["dir_b"]]
+    # speed only from pairs computed on one machine: another CPU's seconds say nothing here
+    same = [i for i, (x, y) in enumerate(zip(g["machine_a"], g["machine_b"])) if x == y]
 
-    def mean(rows, key):
+    def mean(rows, key, only=None):
+        rows = rows if only is None else [rows[i] for i in only]
         return float(pd.Series([r[key] for r in rows], dtype=float).mean())
 
-    step_a, step_b = mean(ta, "step_seconds"), mean(tb, "step_seconds")
-    dec_a, dec_b = mean(ta, "decode_seconds"), mean(tb, "decode_seconds")
+    step_a, step_b = mean(ta, "step_seconds", same), mean(tb, "step_seconds", same)
+    dec_a, dec_b = mean(ta, "decode_seconds", same), mean(tb, "decode_seconds", same)
     return {
         "pairs": len(g),
         "precision_a": g["precision_a"].iloc[0],
@@ -110,6 +113,7 @@ def _cell(g: pd.DataFrame, references: list[list[str]]) -> dict:
         "decode_seconds_b": dec_b,
         "train_speedup": step_a / step_b,
         "decode_speedup": dec_a / dec_b,
+        "speed_pairs": len(same),
         "machines_a": sorted(set(g["machine_a"])),
         "machines_b": sorted(set(g["machine_b"])),
         "native_bf16": sorted({str(t["native_bf16"]) for t in tb}),
@@ -192,6 +196,7 @@ def _pool(parts: list[dict]) -> dict:
     res["p"] = res["p_runs"] = None
     res["b_better"] = sum(p["b_better"] for p in parts)
     res["pair_deltas"] = [d for p in parts for d in p["pair_deltas"]]
+    res["speed_pairs"] = sum(p["speed_pairs"] for p in parts)
     res["train_speedup"] = res["step_seconds_a"] / res["step_seconds_b"]
     res["decode_speedup"] = res["decode_seconds_a"] / res["decode_seconds_b"]
     for key in ("machines_a", "machines_b", "native_bf16"):
@@ -222,6 +227,15 @@ def verdicts(results: list[dict]) -> dict:
     return out
 
 
+def _speed(r: dict, key: str, ratio: str, fmt: str) -> str:
+    """A / B seconds and the speed-up, from the pairs computed on one machine."""
+    a, b = r[f"{key}_a"], r[f"{key}_b"]
+    if not r["speed_pairs"] or pd.isna(a) or pd.isna(b):
+        return "– (A timed elsewhere)"
+    n = "" if r["speed_pairs"] == r["pairs"] else f", {r['speed_pairs']} pairs"
+    return f"{a:{fmt}} / {b:{fmt}} ({r[ratio]:.2f}x{n})"
+
+
 def _ci(ci) -> str:
     return f"[{ci[0]:+.2f}, {ci[1]:+.2f}]"
 
@@ -235,7 +249,8 @@ def markdown(results: list[dict], spec: dict) -> str:
         "original's) of the paired mean BLEU; 95% CI over test instances (these runs fixed) and "
         "with the training subsets resampled too (runs too); B better: pairs where B scores "
         "higher; identical: share of test outputs equal in both; dev Δ: dev loss of the kept "
-        "checkpoints, B − A; s/step and decode s: means, A / B. Faithful: |Δ| ≤ "
+        "checkpoints, B − A; s/step and decode s: means, A / B, over the pairs whose two "
+        "runs computed on one machine (the speed-up beside). Faithful: |Δ| ≤ "
         f"{rule.TOLERANCE} and the runs-too interval includes 0 (the rule `precision: auto` "
         "follows, pipeline/precision.py).",
         "",
@@ -266,10 +281,8 @@ def markdown(results: list[dict], spec: dict) -> str:
                     f"{r['b_better']} of {r['pairs']}",
                     f"{100 * r['identical_outputs']:.0f}%",
                     f"{r['dev_loss_delta']:+.4f}",
-                    f"{r['step_seconds_a']:.2f} / {r['step_seconds_b']:.2f} "
-                    f"({r['train_speedup']:.2f}x)",
-                    f"{r['decode_seconds_a']:.0f} / {r['decode_seconds_b']:.0f} "
-                    f"({r['decode_speedup']:.2f}x)",
+                    _speed(r, "step_seconds", "train_speedup", ".2f"),
+                    _speed(r, "decode_seconds", "decode_speedup", ".0f"),
                     "yes" if r["faithful"] else "**no**",
                 ]
             )
@@ -312,7 +325,7 @@ CSV_COLUMNS = [
     "protocol", "method", "setting", "pairs", "precision_a", "precision_b", "bleu_a", "bleu_b",
     "delta", "ci95", "ci95_runs", "b_better", "identical_outputs", "dev_loss_delta",
     "step_seconds_a", "step_seconds_b", "train_speedup", "decode_seconds_a", "decode_seconds_b",
-    "decode_speedup", "faithful",
+    "decode_speedup", "speed_pairs", "faithful",
 ]  # fmt: skip
 
 
