@@ -14,7 +14,8 @@ Batches are formed over length-sorted prompts and results restored to input orde
 outputs equal one-at-a-time decoding (tested).
 
 Device and precision: the model, its prefix and every batch live on the job's device; in
-bf16 / fp16 the whole model (and the prefix) is cast to that dtype, so decoding computes in it.
+bf16 / fp16 the whole model (and the prefix) is cast to that dtype, so decoding computes in it;
+in bf16-mixed only the matmul weights are, and decoding runs under autocast.
 
 Usage: python -m pipeline.decode --hparams JSON --run-dir DIR --model-dir DIR --test F
        --decoding JSON --out F --threads N [--device auto] [--precision fp32]
@@ -23,6 +24,7 @@ Usage: python -m pipeline.decode --hparams JSON --run-dir DIR --model-dir DIR --
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sys
@@ -209,10 +211,12 @@ def on_device(lm, tensors):
 
 
 def place_for_decoding(lm, past, placement: Placement):
-    """The model (and its prefix, or list of prefixes) on the job's device, cast to the
-    precision's half dtype when it has one: decoding computes in that precision."""
-    dtype = placement.half
-    lm = lm.to(device=placement.device, dtype=dtype) if dtype else lm.to(placement.device)
+    """The model (and its prefix, or list of prefixes) on the job's device, held as the
+    precision says (``Placement.frozen``): in bf16 / fp16 wholly in that dtype, prefix too;
+    in bf16-mixed its matmul weights in bf16 and the prefix fp32, decoded under
+    ``placement.autocast()`` (``decode_run``)."""
+    dtype = placement.half if placement.holds_half else None
+    lm = placement.frozen(lm)
     lm.requires_grad_(False)  # decoding never trains
 
     def move(p):
@@ -294,9 +298,10 @@ def decode_run(a, placement: Placement, world: World) -> None:
     sources = [r["source"] for r in rows]
     past, infix = methods.method(hp["type"]).decoding_inputs(past)
     fmt = TextFormat.of(hp)
-    outputs = decode(
-        lm, tok, sources, dc, past, True, hp.get("max_source_tokens"), infix, fmt, world
-    )
+    with placement.autocast() if placement.mixed else contextlib.nullcontext():
+        outputs = decode(
+            lm, tok, sources, dc, past, True, hp.get("max_source_tokens"), infix, fmt, world
+        )
     if not world.main:
         return
     write_lines(a.out, outputs)

@@ -12,13 +12,14 @@ Under SLURM every job sees only the GPUs it was granted (``CUDA_VISIBLE_DEVICES`
 |------|---------|-------------------|-------|
 | fp32 | fp32 | fp32 | the reference |
 | tf32 | fp32 storage, TF32 matmuls on CUDA (fp32 on a CPU) | fp32 | what PyTorch 1.7-1.11 did by default on Ampere |
-| bf16 | bf16 autocast (CPU and CUDA) | bf16 for methods with a frozen LM | trainable parameters and the optimiser stay fp32 |
+| bf16 | bf16 autocast (CPU and CUDA) | bf16 for methods with a frozen LM | trainable parameters and the optimiser stay fp32; the frozen LM's residual stream is bf16 |
+| bf16-mixed | bf16 autocast: matmuls in bf16, norms, softmax and the residual stream in fp32, for every method | its matmul weights in bf16 (cast once: what autocast would round them to), embeddings and norms fp32 | the arithmetic fine-tuning's fp32 weights get under autocast, for frozen LMs and decoding too |
 | fp16 | fp16 autocast with loss scaling | fp16 for methods with a frozen LM | CUDA only |
 | auto | bf16 where the device computes it natively, else fp32 (with a one-line notice) | | resolved first per configuration by the precision study (``pipeline.precision``): fp32 unless bf16 is faithful for every method trained |
 
-Decoding casts the whole model to the compute dtype (bf16 / fp16), so its outputs are those
-of that precision; a comparison is only made between runs of one precision (the report
-checks the precision each run records).
+Decoding in bf16 / fp16 casts the whole model (and a prefix) to that dtype; in bf16-mixed it
+holds the model as training does and runs under autocast, the prefix in fp32. A comparison is
+only made between runs of one precision (the report checks the precision each run records).
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ import torch
 from pipeline.errors import PipelineError
 from pipeline.provenance import project
 
-PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "auto")
-HALF = {"bf16": torch.bfloat16, "fp16": torch.float16}
+PRECISIONS = ("fp32", "tf32", "bf16", "bf16-mixed", "fp16", "auto")
+HALF = {"bf16": torch.bfloat16, "bf16-mixed": torch.bfloat16, "fp16": torch.float16}
+# the precisions that hold a frozen LM (and a decoding model) wholly in their half dtype
+HELD = ("bf16", "fp16")
 LOCK_DIR = Path(os.environ.get("PREFIX_REPRO_LOCK_DIR", "/tmp"))
 
 
@@ -175,6 +178,26 @@ class Placement:
         """The compute dtype of autocast (and of frozen or decoding weights), if any."""
         return HALF.get(self.precision)
 
+    @property
+    def holds_half(self) -> bool:
+        """A frozen LM, and every decoding model, held wholly in the half dtype."""
+        return self.precision in HELD
+
+    @property
+    def mixed(self) -> bool:
+        """Only the matmul weights in the half dtype; norms and residual stream in fp32."""
+        return self.half is not None and not self.holds_half
+
+    def frozen(self, model: torch.nn.Module) -> torch.nn.Module:
+        """A model that will not train (a frozen LM, a decoding model) on this device, held as
+        the precision says: wholly in half, its matmul weights in half, or as it is."""
+        model = model.to(self.device)
+        if self.holds_half:
+            return model.to(self.half)
+        if self.mixed:
+            matmul_weights_to(model, self.half)
+        return model
+
     def autocast(self):
         """The context every forward pass runs in (a no-op in fp32 / tf32)."""
         if self.half is None:
@@ -202,6 +225,19 @@ class Placement:
             info["gpu"] = torch.cuda.get_device_name(self.device)
             info["cuda"] = torch.version.cuda
         return info
+
+
+def matmul_weights_to(model: torch.nn.Module, dtype: torch.dtype) -> None:
+    """Cast the weights (and biases) of every linear layer (``nn.Linear``, GPT-2's ``Conv1D``)
+    but the output embedding, which is tied to the input embedding (an embedding lookup is
+    no matmul: it stays fp32, so the residual stream starts fp32). Under autocast the result is
+    that of fp32 weights, which autocast rounds to the same values at every call."""
+    from transformers.pytorch_utils import Conv1D
+
+    head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    for module in model.modules():
+        if isinstance(module, (torch.nn.Linear, Conv1D)) and module is not head:
+            module.to(dtype)
 
 
 def resolve_precision(name: str, device: torch.device, quiet: bool = False) -> str:

@@ -13,6 +13,7 @@ Usage: python -m pipeline.mixed --model-dir results/models/M --input lines.tsv
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from pathlib import Path
 
@@ -72,7 +73,9 @@ def main(argv=None) -> None:
     names = list(prefixes)
     lm, moved = place_for_decoding(lm.eval(), [prefixes[n] for n in names], placement)
     dc = {**DEFAULT_DECODING, **json.loads(a.decoding)}
-    write_lines(a.out, decode_mixed(lm, tok, rows, dict(zip(names, moved)), dc))
+    with placement.autocast() if placement.mixed else contextlib.nullcontext():
+        outputs = decode_mixed(lm, tok, rows, dict(zip(names, moved)), dc)
+    write_lines(a.out, outputs)
 
 
 if __name__ == "__main__":

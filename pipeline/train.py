@@ -8,8 +8,8 @@ and marks the run complete.
 
 Device and precision (``pipeline.device``): the model, every batch and every created tensor
 live on the run's device; forward passes run under the precision's autocast, a frozen LM
-(prefix, emb, infix, adapter) is held in the half dtype while trainable parameters and the
-optimiser stay fp32, and fp16 scales the loss.
+(prefix, emb, infix, adapter) is held in the half dtype (bf16-mixed: its matmul weights only)
+while trainable parameters and the optimiser stay fp32, and fp16 scales the loss.
 
 A checkpoint is written every ``checkpoint_every`` steps and when the job is told to stop
 (SIGTERM or SIGUSR1: a SLURM time limit, a pre-emption); the resubmitted job resumes from it.
@@ -285,10 +285,11 @@ def set_rng_state(state: dict, device: torch.device) -> None:
 
 
 def prepare_lm(hp: dict, lm, placement: Placement):
-    """The LM on the run's device; a frozen LM in the half dtype when the precision has one
-    (its trainable companions are built in fp32 next to it)."""
-    if placement.half is not None and hp["type"] in methods.FROZEN_LM_TYPES:
-        return lm.to(device=placement.device, dtype=placement.half)
+    """The LM on the run's device; a frozen LM held as the precision says (wholly in bf16, or
+    its matmul weights in bf16 for bf16-mixed; ``Placement.frozen``); its trainable
+    companions are built in fp32 next to it."""
+    if hp["type"] in methods.FROZEN_LM_TYPES:
+        return placement.frozen(lm)
     return lm.to(placement.device)
 
 

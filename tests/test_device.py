@@ -6,7 +6,8 @@
   to ``meta`` runs where the ops allow it, and decoding hands ``generate`` nothing off the
   model's device;
 - every method trains and decodes with the frozen LM held in bf16 (no autocast to hide a
-  tensor of the wrong dtype);
+  tensor of the wrong dtype), and in bf16-mixed with only its matmul weights in bf16 and the
+  residual stream in fp32;
 - decoding never expands the LM head's weight per row (the bf16 slowdown it caused);
 - precisions resolve as documented.
 """
@@ -181,6 +182,59 @@ def test_every_method_trains_and_decodes_with_the_frozen_lm_in_bf16(tiny_models,
         infix=infix,
     )
     assert len(out) == len(ROWS)
+
+
+MIXED = Placement(torch.device("cpu"), "bf16-mixed")
+
+
+@pytest.mark.parametrize(("arch", "mtype"), CASES)
+def test_bf16_mixed_holds_only_matmul_weights_in_bf16_and_keeps_the_residual_stream_fp32(
+    tiny_models, arch, mtype
+):
+    """bf16-mixed gives every method fine-tuning's arithmetic under autocast: a frozen LM's
+    linear weights in bf16 (what autocast would round fp32 weights to), its embeddings
+    (tied to the LM head) and norms in fp32, so the hidden states between blocks stay fp32."""
+    system, tok = _system(tiny_models, arch, mtype, MIXED)
+    lm = getattr(system, "lm", system)
+    if mtype in methods.FROZEN_LM_TYPES:
+        head = lm.get_output_embeddings()
+        linear = [
+            m
+            for m in lm.modules()
+            if m is not head
+            and (isinstance(m, torch.nn.Linear) or type(m).__name__ == "Conv1D")
+            and not m.weight.requires_grad  # an adapter's own layers train, in fp32
+        ]
+        assert linear and {m.weight.dtype for m in linear} == {torch.bfloat16}
+        assert lm.get_input_embeddings().weight.dtype == torch.float32
+        norms = [p for n, p in lm.named_parameters() if "norm" in n or "ln_" in n]
+        assert norms and {p.dtype for p in norms} == {torch.float32}
+    assert {p.dtype for p in system.parameters() if p.requires_grad} == {torch.float32}
+    with MIXED.autocast():
+        loss = forward_loss(system, _batch(system, tok), "token_mean")
+        batch = _batch(system, tok)
+        if not system.config.is_encoder_decoder:
+            hidden = lm(input_ids=batch["input_ids"], output_hidden_states=True).hidden_states
+            assert {h.dtype for h in hidden} == {torch.float32}
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(p.grad is not None for p in system.parameters() if p.requires_grad)
+
+
+@pytest.mark.parametrize("arch", ["gpt2", "llama"])
+def test_bf16_mixed_decoding_equals_fp32_weights_under_autocast(tiny_models, arch):
+    """Casting the matmul weights once changes nothing but speed: autocast rounds an fp32
+    weight to the same bf16 value at every call."""
+    sources = [r["source"] for r in ROWS]
+    lm, tok = load(tiny_models[arch])
+    ref, _ = place_for_decoding(lm.eval(), None, Placement(torch.device("cpu"), "fp32"))
+    with MIXED.autocast():
+        expected = decode(ref, tok, sources, DECODING)
+    lm, tok = load(tiny_models[arch])
+    mixed, _ = place_for_decoding(lm.eval(), None, MIXED)
+    assert mixed.get_input_embeddings().weight.dtype == torch.float32
+    with MIXED.autocast():
+        assert decode(mixed, tok, sources, DECODING) == expected
 
 
 class _WeightCopies(TorchDispatchMode):
