@@ -156,10 +156,11 @@ def validate(config: dict, source: str = "config") -> dict:
 
 def experiment_precision(config: dict, name: str) -> str:
     """The precision an experiment's jobs are started with: its own ``precision``, else the
-    configuration's; ``auto`` stays ``auto`` (the job picks bf16 where its device computes it
-    natively) only where the precision study found bf16 faithful for every method that the
-    configuration's ``auto`` experiments train, and is ``fp32`` otherwise
-    (``pipeline.precision``), so that the runs of one exhibit never differ in precision."""
+    configuration's; ``auto`` becomes ``auto:DESIGN`` (the job computes in that bf16 design
+    where its device has bf16 natively, else in fp32) only where the precision study found the
+    design faithful for every method that the configuration's ``auto`` experiments train, and
+    ``fp32`` otherwise (``pipeline.precision``), so the runs of one exhibit never differ in
+    precision."""
     own = config["experiments"][name].get("precision") or config["precision"]
     if own != "auto":
         return own
@@ -180,9 +181,12 @@ def auto_notice(config: dict) -> str | None:
     trained = _trained_under_auto(config)
     if not trained or precision.auto_precision(trained) != "fp32":
         return None
-    unproven = sorted(t for t in trained if not precision.bf16_faithful(t))
+    unproven = sorted(
+        t for t in trained if not any(precision.bf16_faithful(t, d) for d in precision.DESIGNS)
+    )
     return (
-        f"precision auto: fp32, since bf16 is not shown faithful for {', '.join(unproven)} "
+        "precision auto: fp32, since no bf16 design is shown faithful for "
+        f"{', '.join(unproven) or 'all of ' + ', '.join(sorted(trained)) + ' at once'} "
         "(the precision study, docs/results/precision/)"
     )
 

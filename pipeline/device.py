@@ -240,12 +240,27 @@ def matmul_weights_to(model: torch.nn.Module, dtype: torch.dtype) -> None:
             module.to(dtype)
 
 
+BF16_DESIGNS = ("bf16", "bf16-mixed")
+
+
+def check_precision(name: str) -> str:
+    """A precision as jobs take it: one of ``PRECISIONS``, or ``auto:DESIGN`` (a bf16 design
+    where the device computes bf16 natively, else fp32: what a configuration's ``auto``
+    becomes once the precision study has ruled, ``pipeline.precision``)."""
+    base, _, design = name.partition(":")
+    if name in PRECISIONS or (base == "auto" and design in BF16_DESIGNS):
+        return name
+    raise DeviceError(
+        f"precision {name!r}: expected one of {', '.join(PRECISIONS)}, or auto:DESIGN with "
+        f"DESIGN one of {', '.join(BF16_DESIGNS)}"
+    )
+
+
 def resolve_precision(name: str, device: torch.device, quiet: bool = False) -> str:
-    if name not in PRECISIONS:
-        raise DeviceError(f"precision {name!r}: expected one of {', '.join(PRECISIONS)}")
-    if name == "auto":
+    base, _, design = check_precision(name).partition(":")
+    if base == "auto":
         if native_bf16(device):
-            return "bf16"
+            return design or "bf16"
         if not quiet:
             print(
                 f"precision auto: {device.type} ({cpu_model() if device.type == 'cpu' else ''}) "
@@ -275,7 +290,12 @@ def place(device: str = "auto", precision: str = "fp32") -> Placement:
 def add_arguments(parser) -> None:
     """``--device`` and ``--precision``, the same on every entry point that runs a model."""
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
-    parser.add_argument("--precision", default="fp32", choices=PRECISIONS)
+    parser.add_argument(
+        "--precision",
+        default="fp32",
+        type=check_precision,
+        help=f"{' | '.join(PRECISIONS)} | auto:DESIGN ({' | '.join(BF16_DESIGNS)})",
+    )
 
 
 def model_device(module: torch.nn.Module) -> torch.device:

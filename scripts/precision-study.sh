@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The precision study (config/precision.yaml): each run in fp32 and in bf16 on one machine,
-# paired. A group (one protocol, size and subset: its fp32 and bf16 runs of every method) is
+# The precision study (config/precision.yaml): each run in fp32 and in the bf16 designs on
+# one machine, paired. A group (one protocol, size and subset: its fp32 and bf16 runs of every method) is
 # trained, decoded and scored, then archived into docs/results/precision/runs (commit it);
 # archived runs are never retrained. A group's pairs must share a machine: a group begun on
 # another machine (CPU kind, native or emulated bf16, kernel path, torch) is trained again here
@@ -8,7 +8,8 @@
 # The claims protocol's fp32 prefix ("table-to-text:") and fine-tuning runs are the claims
 # grid's archive; the control retrains two of them here and compares (bit-identical expected).
 # `make precision-report` then rebuilds the table from everything finished.
-#   scripts/precision-study.sh [CORES]     (default 2; PHASES="claims50 demo ..." to choose)
+#   scripts/precision-study.sh [CORES]     (default 2; PHASES="claims50 demo ..." and
+#                                           ARMS="bf16 mixed" choose what to run)
 set -euo pipefail
 cores="${1:-2}"
 cfg=config/precision.yaml
@@ -29,7 +30,7 @@ group() {  # size, subset, then "experiment/dataset:method" items (both precisio
   for item in "$@"; do
     local exp="${item%%/*}" rest="${item#*/}"
     local data="${rest%%:*}" method="${rest#*:}"
-    for e in "$exp" "$exp-bf16"; do
+    for e in "$exp" $(printf "$exp-%s " ${ARMS:-bf16 mixed}); do
       [ "$e" = claims ] && continue  # the claims grid's archived fp32 runs
       targets+=("$e/$data/smollm2-135m/$method/low${size}s${subset}/seed1")
     done

@@ -82,8 +82,8 @@ def test_the_shipped_precision_study_pairs_every_bf16_run_with_an_fp32_one():
     runs = pconf.expand_runs(cfg)
     exps = cfg["experiments"]
     fp32 = {(r.experiment, r.method, r.regime, r.seed) for r in runs}
-    bf16 = [r for r in runs if pconf.experiment_precision(cfg, r.experiment) == "bf16"]
-    assert len(bf16) == 50  # claims 20, random prefix 10, the old demo 20
+    bf16 = [r for r in runs if pconf.experiment_precision(cfg, r.experiment) != "fp32"]
+    assert len(bf16) == 2 * 50  # two designs x (claims 20, random prefix 10, the old demo 20)
     for r in bf16:
         original = exps[r.experiment]["repeat_of"]
         assert pconf.experiment_precision(cfg, original) == "fp32"
@@ -108,25 +108,44 @@ def test_a_cell_is_faithful_within_half_a_bleu_point_with_an_interval_around_zer
     assert precision.faithful(delta, *ci) is verdict
 
 
-def test_auto_picks_bf16_only_where_every_trained_method_is_faithful():
-    verdicts = {"finetune": {"faithful": True}, "prefix": {"faithful": False}}
-    assert precision.auto_precision({"finetune"}, verdicts) == "auto"
+def test_auto_picks_a_bf16_design_only_where_every_trained_method_is_faithful():
+    verdicts = {
+        "bf16": {"finetune": {"faithful": True}, "prefix": {"faithful": False}},
+        "bf16-mixed": {"finetune": {"faithful": True}, "prefix": {"faithful": True}},
+    }
+    assert precision.auto_precision({"finetune"}, verdicts) == "auto:bf16"  # the leaner first
+    assert precision.auto_precision({"finetune", "prefix"}, verdicts) == "auto:bf16-mixed"
+    del verdicts["bf16-mixed"]["prefix"]
     assert precision.auto_precision({"finetune", "prefix"}, verdicts) == "fp32"
     assert precision.auto_precision({"adapter"}, verdicts) == "fp32"  # never studied
     assert precision.auto_precision(set(), verdicts) == "fp32"
 
 
+def test_a_job_computes_the_chosen_design_only_where_bf16_is_native(monkeypatch):
+    import torch
+
+    from pipeline import device as pdevice
+
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(pdevice, "cpu_bf16", lambda: "amx_bf16")
+    assert pdevice.resolve_precision("auto:bf16-mixed", cpu) == "bf16-mixed"
+    monkeypatch.setattr(pdevice, "cpu_bf16", lambda: None)
+    assert pdevice.resolve_precision("auto:bf16-mixed", cpu, quiet=True) == "fp32"
+    with pytest.raises(pdevice.DeviceError, match="auto:DESIGN"):
+        pdevice.check_precision("auto:fp16")
+
+
 def test_auto_resolves_for_the_whole_configuration(monkeypatch):
     """One exhibit must never mix precisions: if any method trained under auto is not
     faithful, every auto experiment computes in fp32."""
-    verdicts = {"finetune": {"faithful": True}, "prefix": {"faithful": False}}
+    verdicts = {"bf16": {"finetune": {"faithful": True}, "prefix": {"faithful": False}}}
     monkeypatch.setattr(precision, "evidence", lambda *a: verdicts)
     cfg = pconf.validate(smoke())
     cfg["precision"] = "auto"
     assert pconf.experiment_precision(cfg, "lowdata") == "fp32"  # it trains prefix too
     for exp in cfg["experiments"].values():
         exp["methods"] = {"finetune": {}}
-    assert pconf.experiment_precision(cfg, "lowdata") == "auto"  # the device decides
+    assert pconf.experiment_precision(cfg, "lowdata") == "auto:bf16"  # the device decides
 
 
 def test_the_shipped_evidence_is_the_studys_verdict():
@@ -221,11 +240,11 @@ def test_the_study_pairs_runs_and_reports_every_cell_pooled_and_per_method(tmp_p
 def test_the_verdict_is_per_method_type_over_its_own_cells(tmp_path):
     results = study.build(_study(tmp_path), str(tmp_path / "out"))
     verdicts = study.verdicts(results)
-    assert verdicts["finetune"]["faithful"] and not verdicts["prefix"]["faithful"]
-    assert len(verdicts["finetune"]["cells"]) == 2  # 50 and 200 examples, not the pooled row
+    assert verdicts["bf16"]["finetune"]["faithful"] and not verdicts["bf16"]["prefix"]["faithful"]
+    assert len(verdicts["bf16"]["finetune"]["cells"]) == 2  # 50 and 200 examples, not pooled
     study.write_evidence(results, tmp_path / "evidence.yaml", "test")
     read = precision.evidence.__wrapped__(tmp_path / "evidence.yaml")
-    assert precision.auto_precision({"finetune"}, read) == "auto"
+    assert precision.auto_precision({"finetune"}, read) == "auto:bf16"
     assert precision.auto_precision({"finetune", "prefix"}, read) == "fp32"
 
 
@@ -238,7 +257,9 @@ def test_runs_without_a_partner_are_not_paired(tmp_path):
 
 
 def test_auto_says_in_one_line_when_the_study_keeps_it_at_fp32(monkeypatch):
-    monkeypatch.setattr(precision, "evidence", lambda *a: {"finetune": {"faithful": True}})
+    monkeypatch.setattr(
+        precision, "evidence", lambda *a: {"bf16": {"finetune": {"faithful": True}}}
+    )
     cfg = pconf.validate(smoke())
     assert pconf.auto_notice(cfg) is None  # nothing under auto
     cfg["precision"] = "auto"

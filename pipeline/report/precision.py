@@ -136,12 +136,14 @@ def cells(pairs: pd.DataFrame, tests: dict) -> list[dict]:
     pairs = pairs.assign(label=[method_label(r) for _, r in pairs.iterrows()])
     out = []
     groups = []
-    for (protocol, label, size), g in pairs.groupby(["protocol", "label", "size"], sort=False):
+    # a cell: one protocol, design under study (B's precision), method and size
+    keys = ["protocol", "precision_b", "label", "size"]
+    for (protocol, _, label, size), g in pairs.groupby(keys, sort=False):
         groups.append(((protocol, label, f"{int(size)} examples"), g))
-    for (protocol, label), g in pairs.groupby(["protocol", "label"], sort=False):
+    for (protocol, _, label), g in pairs.groupby(keys[:3], sort=False):
         if g["size"].nunique() > 1:
             groups.append(((protocol, label, POOLED), g))
-    for mtype, g in pairs.groupby("type", sort=False):
+    for (_, mtype), g in pairs.groupby(["precision_b", "type"], sort=False):
         if g[["protocol", "label", "size"]].drop_duplicates().shape[0] > 1:
             groups.append((("every protocol", f"{mtype} (all)", POOLED), g))
     refs = {}
@@ -206,12 +208,14 @@ def _pool(parts: list[dict]) -> dict:
 
 
 def verdicts(results: list[dict]) -> dict:
-    """Per method type: faithful when every one of its own cells (not the pooled rows) is."""
+    """Per design under study (B's precision) and method type: faithful when every one of its
+    own cells (not the pooled rows) is."""
     out = {}
     for r in results:
         if r["setting"] == POOLED:
             continue
-        v = out.setdefault(r["type"], {"faithful": True, "cells": []})
+        design = out.setdefault(r["precision_b"], {})
+        v = design.setdefault(r["type"], {"faithful": True, "cells": []})
         v["faithful"] = v["faithful"] and r["faithful"]
         v["cells"].append(
             {
@@ -345,9 +349,10 @@ def write_evidence(results: list[dict], path: str | Path, source: str) -> None:
     """The verdict ``precision: auto`` reads (pipeline.precision.evidence)."""
     body = {
         "source": source,
-        "rule": f"bf16 where every cell of the method has |delta BLEU| <= {rule.TOLERANCE} "
-        "and its 95% interval (subsets and test instances resampled) includes 0",
-        "methods": verdicts(results),
+        "rule": f"a bf16 design where every cell of the method has |delta BLEU| <= "
+        f"{rule.TOLERANCE} and its 95% interval (subsets and test instances resampled) "
+        "includes 0",
+        "designs": verdicts(results),
     }
     with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8") as f:
         f.write("# written by python -m pipeline.report.precision --evidence; do not edit\n")
