@@ -232,7 +232,8 @@ def test_the_study_pairs_runs_and_reports_every_cell_pooled_and_per_method(tmp_p
     assert pre["delta"] < -5 and pre["ci95_runs"][1] < 0 and not pre["faithful"]
     assert pre["identical_outputs"] == pytest.approx(0.5) and pre["b_better"] == 0
     assert by[("finetune", study.POOLED)]["pairs"] == 6
-    assert by[("prefix (all)", study.POOLED)]["pairs"] == 6
+    # one protocol and initialisation per method: no row over all of a type's cells
+    assert not any(setting == study.ALL_CELLS for _, setting in by)
     md = (tmp_path / "out.md").read_text()
     assert "| c | finetune | 50 examples | 3 | fp32 / bf16 |" in md and "**no**" in md
 
@@ -266,3 +267,20 @@ def test_auto_says_in_one_line_when_the_study_keeps_it_at_fp32(monkeypatch):
     notice = pconf.auto_notice(cfg)
     assert notice.startswith("precision auto: fp32") and "prefix" in notice
     assert "finetune" not in notice.split("for ", 1)[1]
+
+
+def test_a_method_type_run_under_several_protocols_is_also_pooled_over_all_its_cells(tmp_path):
+    spec = _study(tmp_path)
+    refs = [["the eagle is a coffee shop ."], ["blue spice is a pub ."]] * 10
+    good = [r[0] for r in refs]
+    for subset in (1, 2, 3):
+        regime = f"low50s{subset}"
+        for exp, prec, parent in (("d", "fp32", None), ("d-bf16", "bf16", "d")):
+            run = _run(tmp_path, exp, "prefix-random", regime, good, 0.6, prec, 1.5, 20, parent)
+            spec["runs"].append({**run, "init_words": None})
+    results = study.build(spec, str(tmp_path / "out"))
+    pooled = [r for r in results if r["setting"] == study.ALL_CELLS]
+    assert [(r["method"], r["pairs"]) for r in pooled] == [("prefix (all)", 9)]
+    assert {r["method"] for r in results} >= {"prefix (random)", "prefix ('table-to-text:')"}
+    # the verdict is over the type's own cells, the pooled rows aside
+    assert len(study.verdicts(results)["bf16"]["prefix"]["cells"]) == 3

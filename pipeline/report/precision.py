@@ -35,6 +35,7 @@ from pipeline.report.significance import paired_bootstrap
 from pipeline.runtime import entry_point
 
 POOLED = "all sizes"
+ALL_CELLS = "all cells"  # a method type over every protocol, initialisation and size
 
 
 def timings(run_dir: str) -> dict:
@@ -144,8 +145,8 @@ def cells(pairs: pd.DataFrame, tests: dict) -> list[dict]:
         if g["size"].nunique() > 1:
             groups.append(((protocol, label, POOLED), g))
     for (_, mtype), g in pairs.groupby(["precision_b", "type"], sort=False):
-        if g[["protocol", "label", "size"]].drop_duplicates().shape[0] > 1:
-            groups.append((("every protocol", f"{mtype} (all)", POOLED), g))
+        if g[["protocol", "label"]].drop_duplicates().shape[0] > 1:
+            groups.append((("every protocol", f"{mtype} (all)", ALL_CELLS), g))
     refs = {}
     for (protocol, label, setting), g in groups:
         if g["dataset_b"].nunique() > 1:  # different test sets: score each, pool the pairs
@@ -159,7 +160,7 @@ def cells(pairs: pd.DataFrame, tests: dict) -> list[dict]:
                 "method": label,
                 "type": g["type"].iloc[0],
                 "setting": setting,
-                "size": int(g["size"].iloc[0]) if setting != POOLED else None,
+                "size": None if setting in (POOLED, ALL_CELLS) else int(g["size"].iloc[0]),
             }
         )
         out.append(res)
@@ -212,7 +213,7 @@ def verdicts(results: list[dict]) -> dict:
     own cells (not the pooled rows) is."""
     out = {}
     for r in results:
-        if r["setting"] == POOLED:
+        if r["setting"] in (POOLED, ALL_CELLS):
             continue
         design = out.setdefault(r["precision_b"], {})
         v = design.setdefault(r["type"], {"faithful": True, "cells": []})
