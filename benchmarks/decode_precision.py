@@ -1,5 +1,5 @@
-"""Decoding time by precision: fp32 vs bf16 through ``pipeline.decode``, and bf16 without the
-LM head's contiguous input (``pipeline.models.load.contiguous_lm_head``) to show what that
+"""Decoding time by precision: fp32 vs bf16 vs bf16-mixed through ``pipeline.decode``, and bf16
+without the LM head's contiguous input (``pipeline.models.load.contiguous_lm_head``) to show what that
 fix is worth. Greedy, a frozen LM with a prefix (the prefix-tuning decoding path), the same
 E2E test sources for every setting, in this one process after one warm-up batch each.
 
@@ -10,12 +10,13 @@ Usage: python benchmarks/decode_precision.py [--model smollm2|gpt2-small] [--n 6
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 
 from common import load_model, machine
 from decode_throughput import prefixes, sources
 
-SETTINGS = ("fp32", "bf16", "bf16, strided LM-head input")
+SETTINGS = ("fp32", "bf16", "bf16-mixed", "bf16, strided LM-head input")
 
 
 def decode_with(model_name: str, setting: str, srcs, past, dc, device: str = "cpu"):
@@ -29,14 +30,16 @@ def decode_with(model_name: str, setting: str, srcs, past, dc, device: str = "cp
     if "strided" in setting:  # the state before the fix
         lm.get_output_embeddings()._forward_pre_hooks.clear()
     tok = _tokenizer(model_name) or byte_tokenizer()
-    precision = setting.split(",")[0]
-    lm, p = place_for_decoding(lm.eval(), past, Placement(torch.device(device), precision))
-    decode(lm, tok, srcs[: dc["batch_size"]], dc, p)  # warm-up
-    sync = torch.cuda.synchronize if device.startswith("cuda") else lambda: None
-    sync()
-    t0 = time.perf_counter()
-    out = decode(lm, tok, srcs, dc, p)
-    sync()
+    placement = Placement(torch.device(device), setting.split(",")[0])
+    lm, p = place_for_decoding(lm.eval(), past, placement)
+    # bf16-mixed decodes under autocast, as pipeline.decode does
+    with placement.autocast() if placement.mixed else contextlib.nullcontext():
+        decode(lm, tok, srcs[: dc["batch_size"]], dc, p)  # warm-up
+        sync = torch.cuda.synchronize if device.startswith("cuda") else lambda: None
+        sync()
+        t0 = time.perf_counter()
+        out = decode(lm, tok, srcs, dc, p)
+        sync()
     return out, time.perf_counter() - t0
 
 

@@ -3,10 +3,11 @@ full fine-tuning, step time and peak GPU memory, beside the paper's 0.2 vs 0.3 h
 18% vs 50% of GPU memory (ACL §7.1). Without a CUDA device it says so and exits 0.
 
 Each precision (``pipeline.device``: fp32, tf32, bf16 with the frozen LM of prefix-tuning
-held in bf16) is measured the way training runs it.
+held in bf16, bf16-mixed with only its matmul weights in bf16) is measured the way training
+runs it.
 
 Usage: python benchmarks/gpu_train_step.py [--batch 5] [--tokens 64] [--steps 20]
-       [--precisions fp32 tf32 bf16]
+       [--precisions fp32 tf32 bf16 bf16-mixed]
 """
 
 from __future__ import annotations

@@ -29,6 +29,6 @@ precisions = {json.loads(p.read_text())["precision"] for p in runs}
 print(f"{len(runs)} runs trained on {sorted(devices)} in {sorted(precisions)}")
 assert all(d.startswith("cuda") for d in devices) and precisions == {"bf16"}
 PYEOF
-"$PY" benchmarks/gpu_train_step.py --precisions fp32 tf32 bf16
+"$PY" benchmarks/gpu_train_step.py --precisions fp32 tf32 bf16 bf16-mixed
 "$PY" benchmarks/decode_precision.py --model gpt2-small --device cuda --n 64
 "$PY" benchmarks/ddp_scaling.py --precision bf16   # one run on all visible GPUs vs one
