@@ -168,11 +168,16 @@ def experiment_precision(config: dict, name: str) -> str:
 
 
 def _trained_under_auto(config: dict) -> set[str]:
-    return {
-        method_type(method, over)
-        for exp in config["experiments"].values()
+    """The methods (``precision.method_key``) the configuration trains under ``auto``."""
+    auto = {
+        name
+        for name, exp in config["experiments"].items()
         if (exp.get("precision") or config["precision"]) == "auto"
-        for method, over in exp["methods"].items()
+    }
+    return {
+        precision.method_key(r.hparams["type"], r.hparams.get("init_words"))
+        for r in expand_runs(config)
+        if r.experiment in auto
     }
 
 
@@ -182,7 +187,7 @@ def auto_notice(config: dict) -> str | None:
     if not trained or precision.auto_precision(trained) != "fp32":
         return None
     unproven = sorted(
-        t for t in trained if not any(precision.bf16_faithful(t, d) for d in precision.DESIGNS)
+        k for k in trained if not any(precision.bf16_faithful(k, d) for d in precision.DESIGNS)
     )
     return (
         "precision auto: fp32, since no bf16 design is shown faithful for "

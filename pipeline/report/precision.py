@@ -154,10 +154,12 @@ def cells(pairs: pd.DataFrame, tests: dict) -> list[dict]:
             res = _pool(parts)
         else:
             res = _cell(g, _refs(refs, tests, g["dataset_b"].iloc[0]))
+        words = g["init_words"].iloc[0] if "init_words" in g else None
         res.update(
             {
                 "protocol": protocol,
                 "method": label,
+                "key": rule.method_key(g["type"].iloc[0], None if pd.isna(words) else words),
                 "type": g["type"].iloc[0],
                 "setting": setting,
                 "size": None if setting in (POOLED, ALL_CELLS) else int(g["size"].iloc[0]),
@@ -209,14 +211,14 @@ def _pool(parts: list[dict]) -> dict:
 
 
 def verdicts(results: list[dict]) -> dict:
-    """Per design under study (B's precision) and method type: faithful when every one of its
-    own cells (not the pooled rows) is."""
+    """Per design under study (B's precision) and method (``precision.method_key``): faithful
+    when every one of its own cells (not the pooled rows) is."""
     out = {}
     for r in results:
         if r["setting"] in (POOLED, ALL_CELLS):
             continue
         design = out.setdefault(r["precision_b"], {})
-        v = design.setdefault(r["type"], {"faithful": True, "cells": []})
+        v = design.setdefault(r["key"], {"faithful": True, "cells": []})
         v["faithful"] = v["faithful"] and r["faithful"]
         v["cells"].append(
             {
@@ -346,10 +348,17 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> list[dic
     return results
 
 
-def write_evidence(results: list[dict], path: str | Path, source: str) -> None:
-    """The verdict ``precision: auto`` reads (pipeline.precision.evidence)."""
+def complete(spec: dict) -> bool:
+    """Whether every run the study plans has finished (the spec's ``planned_runs``)."""
+    return len(spec["runs"]) >= spec.get("planned_runs", len(spec["runs"]))
+
+
+def write_evidence(results: list[dict], path: str | Path, source: str, done: bool) -> None:
+    """The verdict ``precision: auto`` reads (pipeline.precision.evidence), and whether the
+    study is complete: until it is, auto reads no verdict."""
     body = {
         "source": source,
+        "complete": done,
         "rule": f"a bf16 design where every cell of the method has |delta BLEU| <= "
         f"{rule.TOLERANCE} and its 95% interval (subsets and test instances resampled) "
         "includes 0",
@@ -367,9 +376,10 @@ def main(argv=None) -> None:
     p.add_argument("--results-dir", default="results")
     p.add_argument("--evidence", help="also write the per-method verdict here (YAML)")
     a = p.parse_args(argv)
-    results = build(read_json(a.spec), a.out_prefix, a.results_dir)
+    spec = read_json(a.spec)
+    results = build(spec, a.out_prefix, a.results_dir)
     if a.evidence:
-        write_evidence(results, a.evidence, f"{a.out_prefix}.significance.json")
+        write_evidence(results, a.evidence, f"{a.out_prefix}.significance.json", complete(spec))
 
 
 if __name__ == "__main__":

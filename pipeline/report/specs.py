@@ -35,14 +35,19 @@ def finished(config: dict, run: Run, results: str) -> bool:
     return Path(run_dir(config, run, results), "test.metrics.json").exists()
 
 
-def exhibit_runs(config: dict, runs: list[Run], exhibit: str, results: str) -> list[Run]:
-    """The runs of the experiments that list ``exhibit`` (only finished ones with
-    ``report_finished_only``)."""
+def planned_runs(config: dict, runs: list[Run], exhibit: str) -> list[Run]:
+    """The runs of the experiments that list ``exhibit``, finished or not."""
     experiments = config["experiments"]
     exps = {n for n, e in experiments.items() if exhibit in e.get("exhibits", [])}
     if exhibits()[exhibit].with_originals:
         exps |= {experiments[n]["repeat_of"] for n in exps if "repeat_of" in experiments[n]}
-    chosen = [r for r in runs if r.experiment in exps]
+    return [r for r in runs if r.experiment in exps]
+
+
+def exhibit_runs(config: dict, runs: list[Run], exhibit: str, results: str) -> list[Run]:
+    """The runs of the experiments that list ``exhibit`` (only finished ones with
+    ``report_finished_only``)."""
+    chosen = planned_runs(config, runs, exhibit)
     if config["report_finished_only"]:
         chosen = [r for r in chosen if finished(config, r, results)]
     return chosen
@@ -91,6 +96,7 @@ def exhibit_spec(config: dict, runs: list[Run], exhibit: str, results: str) -> d
         "title": ex.title,
         "paper_source": ex.paper_source,
         "kind": ex.stem if ex.figure else None,
+        "planned_runs": len(planned_runs(config, runs, exhibit)),
         "notes": _notes(config, chosen, results),
         "tests": {
             d: os.path.join(results, "data", d, "test.jsonl")

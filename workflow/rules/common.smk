@@ -106,12 +106,14 @@ def datasets_where(holds):
     return "|".join(map(re.escape, names)) or "(?!)"  # (?!): matches nothing
 
 
+# each experiment's precision: its own, else the configuration's; auto as the precision study
+# ruled (pipeline.config.experiment_precision), decided once for the whole DAG
+PRECISION = {e: pconf.experiment_precision(config, e) for e in config["experiments"]}
+
+
 def placement(w):
-    """Where a training or decoding job runs and in which precision (pipeline.device): the
-    experiment's own precision, else the configuration's; auto as the precision study ruled
-    (pipeline.config.experiment_precision)."""
-    precision = pconf.experiment_precision(config, w.experiment)
-    return f"--device {config['device']} --precision {precision}"
+    """Where a training or decoding job runs and in which precision (pipeline.device)."""
+    return f"--device {config['device']} --precision {PRECISION[w.experiment]}"
 
 
 def train_runtime(w):
