@@ -192,8 +192,32 @@ def token_nll(system, batch) -> tuple[torch.Tensor, torch.Tensor]:
             decoder_input_ids=batch["decoder_input_ids"],
         )
         return _token_nll(out.logits, batch["labels"]), batch["labels"]
+    if getattr(system, "head_on_labels_only", False):
+        return _labelled_next_token_nll(system, batch)
     out = system(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
     return _next_token_nll(out.logits, batch["labels"])
+
+
+def _labelled_next_token_nll(system, batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """``_next_token_nll`` with the (frozen) LM head applied only where a label is scored: on
+    E2E about a third of the positions, a fifth less time per prefix-tuning step on SmolLM2.
+    The values are the same (a row's logits, its log-softmax and the head's input gradient do
+    not depend on which other rows the matmul holds; tests/test_train_loss.py compares), so
+    a run trains to the same weights either way."""
+    head = system.lm.get_output_embeddings()
+    seen = {}
+    # the LM's own head call only hands over its input; the rows that matter are scored below
+    head.forward = lambda hidden: seen.setdefault("hidden", hidden)[..., :0]
+    try:
+        system(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+    finally:
+        del head.forward  # the module's own forward again
+    labels = batch["labels"][:, 1:]
+    keep = labels != IGNORE
+    logits = head(seen["hidden"][:, :-1][keep])
+    nll = F.cross_entropy(logits.float(), labels[keep], reduction="none")
+    zeros = torch.zeros(labels.shape, dtype=nll.dtype, device=nll.device)
+    return zeros.masked_scatter(keep, nll), labels
 
 
 def forward_loss(system, batch, reduction: str) -> torch.Tensor:

@@ -56,7 +56,9 @@ def build(hp: dict, lm, tok=None):
             f"method type {m.name!r} is implemented for decoder-only LMs only; an encoder-decoder "
             f"({type(lm).__name__}) takes {' or '.join(SEQ2SEQ_TYPES)} (the paper's XSUM methods)"
         )
-    return m.build(hp, lm, tok)
+    system = m.build(hp, lm, tok)
+    system.head_on_labels_only = m.head_on_labels_only and not lm.config.is_encoder_decoder
+    return system
 
 
 def accounting(hp: dict, system, lm) -> dict:

@@ -24,6 +24,9 @@ class Method:
     name: str = ""
     seq2seq: bool = False  # implemented for encoder-decoders too (the paper's XSUM methods)
     frozen_lm: bool = False  # the LM is frozen: it may be held in a half dtype
+    # the system runs its decoder-only LM once per batch with the LM head frozen, so training
+    # may apply the head at the labelled positions only (pipeline.train.token_nll)
+    head_on_labels_only: bool = False
     prefix_like: bool = False  # ends as materialised [L, 2*l*h*D] activations
     whole_model: bool = False  # saves the whole LM (the weights can be discarded once decoded)
 

@@ -55,6 +55,7 @@ class PrefixLike(Method):
 @register
 class Prefix(PrefixLike):
     name = "prefix"
+    head_on_labels_only = True
     seq2seq = True
 
     def build(self, hp, lm, tok=None):
