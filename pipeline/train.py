@@ -200,7 +200,7 @@ def token_nll(system, batch) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _labelled_next_token_nll(system, batch) -> tuple[torch.Tensor, torch.Tensor]:
     """``_next_token_nll`` with the (frozen) LM head applied only where a label is scored: on
-    E2E about a third of the positions, a fifth less time per prefix-tuning step on SmolLM2.
+    E2E about a third of the positions; 11-14% less time per prefix-tuning run of the demo.
     The values are the same (a row's logits, its log-softmax and the head's input gradient do
     not depend on which other rows the matmul holds; tests/test_train_loss.py compares), so
     a run trains to the same weights either way."""
