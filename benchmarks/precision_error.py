@@ -29,12 +29,13 @@ from pathlib import Path
 
 from common import machine
 
-SETTINGS = (
-    "fp32",
-    "bf16, weights held in bf16",
-    "bf16 autocast, fp32 weights",
-    "bf16 autocast, linear weights in bf16",
-)
+# setting -> (the placement it decodes with, whether under bf16 autocast)
+SETTINGS = {
+    "fp32": ("fp32", False),
+    "bf16, weights held in bf16": ("bf16", False),
+    "bf16 autocast, fp32 weights": ("fp32", True),
+    "bf16 autocast, linear weights in bf16": ("bf16-mixed", True),
+}
 
 
 def decode_in(run_dir: Path, setting: str, sources: list[str], dc: dict) -> tuple[list, float]:
@@ -52,22 +53,12 @@ def decode_in(run_dir: Path, setting: str, sources: list[str], dc: dict) -> tupl
     model_dir = Path("results/models/smollm2-135m")
     system, tok, past = methods.load_for_decoding(hp, run_dir, model_dir)
     lm = system.lm if past is not None else system
-    held = setting.startswith("bf16, weights held")
-    placement = Placement(torch.device("cpu"), "bf16" if held else "fp32")
-    lm, past = place_for_decoding(lm.eval(), past, placement)
+    precision, autocast = SETTINGS[setting]
+    lm, past = place_for_decoding(lm.eval(), past, Placement(torch.device("cpu"), precision))
     past, infix = methods.method(hp["type"]).decoding_inputs(past)
-    if "linear weights in bf16" in setting:
-        head = lm.get_output_embeddings()
-        for module in lm.modules():
-            if isinstance(module, torch.nn.Linear) and module is not head:
-                module.to(torch.bfloat16)
-    autocast = (
-        torch.autocast("cpu", dtype=torch.bfloat16)
-        if "autocast" in setting
-        else contextlib.nullcontext()
-    )
+    context = torch.autocast("cpu", dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
     t0 = time.perf_counter()
-    with autocast:
+    with context:
         out = decode(
             lm,
             tok,

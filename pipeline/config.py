@@ -155,25 +155,30 @@ def validate(config: dict, source: str = "config") -> dict:
 
 
 def experiment_precision(config: dict, name: str) -> str:
-    """The precision an experiment's jobs are started with: its own ``precision``, else the
-    configuration's; ``auto`` becomes ``auto:DESIGN`` (the job computes in that bf16 design
-    where its device has bf16 natively, else in fp32) only where the precision study found the
-    design faithful for every method that the configuration's ``auto`` experiments train, and
-    ``fp32`` otherwise (``pipeline.precision``), so the runs of one exhibit never differ in
-    precision."""
-    own = config["experiments"][name].get("precision") or config["precision"]
-    if own != "auto":
-        return own
-    return precision.auto_precision(_trained_under_auto(config))
+    """The precision an experiment's jobs are started with (``experiment_precisions``)."""
+    return experiment_precisions(config)[name]
+
+
+def experiment_precisions(config: dict) -> dict[str, str]:
+    """Each experiment's precision: its own ``precision``, else the configuration's; ``auto``
+    becomes ``auto:DESIGN`` (the job computes in that bf16 design where its device has bf16
+    natively, else in fp32) only where the precision study found the design faithful for every
+    method that the configuration's ``auto`` experiments train, and ``fp32`` otherwise
+    (``pipeline.precision``), so the runs of one exhibit never differ in precision."""
+    own = {name: _own_precision(config, exp) for name, exp in config["experiments"].items()}
+    if "auto" in own.values():
+        resolved = precision.auto_precision(_trained_under_auto(config))
+        own = {name: resolved if p == "auto" else p for name, p in own.items()}
+    return own
+
+
+def _own_precision(config: dict, exp: dict) -> str:
+    return exp.get("precision") or config["precision"]
 
 
 def _trained_under_auto(config: dict) -> set[str]:
     """The methods (``precision.method_key``) the configuration trains under ``auto``."""
-    auto = {
-        name
-        for name, exp in config["experiments"].items()
-        if (exp.get("precision") or config["precision"]) == "auto"
-    }
+    auto = {n for n, e in config["experiments"].items() if _own_precision(config, e) == "auto"}
     return {
         precision.method_key(r.hparams["type"], r.hparams.get("init_words"))
         for r in expand_runs(config)

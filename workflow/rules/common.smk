@@ -27,8 +27,9 @@ pconf.validate(
 )
 
 RUNS = pconf.expand_runs(config)
-if pconf.auto_notice(config):
-    print(pconf.auto_notice(config), file=sys.stderr)
+AUTO_NOTICE = pconf.auto_notice(config)
+if AUTO_NOTICE:
+    print(AUTO_NOTICE, file=sys.stderr)
 RUN_BY_PATH = {r.path: r for r in RUNS}
 
 # Each configuration has its own results root (results/<name>), so that any number of them
@@ -108,7 +109,7 @@ def datasets_where(holds):
 
 # each experiment's precision: its own, else the configuration's; auto as the precision study
 # ruled (pipeline.config.experiment_precision), decided once for the whole DAG
-PRECISION = {e: pconf.experiment_precision(config, e) for e in config["experiments"]}
+PRECISION = pconf.experiment_precisions(config)
 
 
 def placement(w):
