@@ -61,15 +61,15 @@ cpu-claims-spread: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH scripts/cpu-claims-spread.sh $(or $(CORES),1)
 
 # The precision study (issue 29): each run in fp32 and bf16 on one machine, paired; trains what
-# docs/results/precision/runs lacks (PHASES="claims50 control demo claims500" to choose), archives,
-# and rebuilds the committed table and the verdict precision: auto reads.
+# docs/results/precision/runs lacks (PHASES="claims50 claims100 claims500 random500 control"
+# to choose), archives, and rebuilds the committed table and the verdict precision: auto reads.
 precision-study: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH scripts/precision-study.sh $(or $(CORES),2)
 	$(MAKE) precision-report
 
 precision-report: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH snakemake --cores 1 results/precision/specs/precision.json \
-	  results/precision/data/e2e/test.jsonl results/precision/data/e2e-demo/test.jsonl \
+	  results/precision/data/e2e/test.jsonl \
 	  --configfile config/precision.yaml --config report_finished_only=True
 	$(BIN)/python -m pipeline.report.precision --spec results/precision/specs/precision.json \
 	  --out-prefix docs/results/precision/precision --evidence pipeline/report/bf16_evidence.yaml

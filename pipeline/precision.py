@@ -6,8 +6,9 @@ initialisation: ``method_key``) may run in a bf16 design
 ``pipeline.device``) under ``auto`` when, in every cell of the study that trained it in that
 design, the paired mean BLEU difference bf16 − fp32 lies within ±``TOLERANCE`` and its 95%
 interval (test instances and training subsets both resampled) includes 0. The study's report
-writes its verdicts to ``report/bf16_evidence.yaml``; they count once the study is complete,
-and a method or design without a verdict (never studied) counts as not faithful. ``auto`` then resolves per configuration
+writes its verdicts to ``report/bf16_evidence.yaml``; a method's verdict in a design counts
+once every run the study plans for it there has finished, and a method or design without a
+verdict (never studied, or still running) counts as not faithful. ``auto`` then resolves per configuration
 (``pipeline.config.experiment_precision``): ``auto:DESIGN`` (that design where the device
 computes bf16 natively, else fp32) when one design is faithful for every method trained under
 ``auto``, else ``fp32``, so one exhibit never mixes precisions.
@@ -48,12 +49,16 @@ def method_key(method_type: str, init_words: str | None = None) -> str:
 @functools.cache
 def evidence(path: Path = EVIDENCE_PATH) -> dict:
     """``{design: {method key: {"faithful": bool, "cells": [...]}}}`` as the study last wrote
-    it, once the study is complete (every run it plans finished); until then no verdict."""
+    it, each method's verdict only once every run the study plans for it in that design has
+    finished (``complete``); a method still waiting has no verdict."""
     if not path.exists():
         return {}
     with open(path, encoding="utf-8") as f:
         body = yaml.safe_load(f) or {}
-    return body.get("designs", {}) if body.get("complete") else {}
+    return {
+        design: {key: v for key, v in methods.items() if v.get("complete")}
+        for design, methods in body.get("designs", {}).items()
+    }
 
 
 def bf16_faithful(key: str, design: str = "bf16", verdicts: dict | None = None) -> bool:

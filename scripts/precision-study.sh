@@ -8,8 +8,8 @@
 # The claims protocol's fp32 prefix ("table-to-text:") and fine-tuning runs are the claims
 # grid's archive; the control retrains two of them here and compares (bit-identical expected).
 # `make precision-report` then rebuilds the table from everything finished.
-#   scripts/precision-study.sh [CORES]     (default 2; PHASES="claims50 demo ..." and
-#                                           ARMS="bf16 mixed" choose what to run)
+#   scripts/precision-study.sh [CORES]     (default 2; PHASES="claims50 claims500 ..."
+#                                           chooses what to run, in that order)
 set -euo pipefail
 cores="${1:-2}"
 cfg=config/precision.yaml
@@ -30,7 +30,7 @@ group() {  # size, subset, then "experiment/dataset:method" items (both precisio
   for item in "$@"; do
     local exp="${item%%/*}" rest="${item#*/}"
     local data="${rest%%:*}" method="${rest#*:}"
-    for e in "$exp" $(printf "$exp-%s " ${ARMS:-bf16 mixed}); do
+    for e in "$exp" $(printf "$exp-%s " $ARMS); do  # the arms the phase plans
       [ "$e" = claims ] && continue  # the claims grid's archived fp32 runs
       targets+=("$e/$data/smollm2-135m/$method/low${size}s${subset}/seed1")
     done
@@ -52,15 +52,14 @@ control() {  # two archived fp32 claims runs trained again here (results/precisi
   python -m pipeline.report.rerun --original docs/results/cpu-claims/runs \
     --rerun results/precision-control/runs --out "$out/control/rerun"
 }
-for phase in ${PHASES:-claims50 control demo claims500}; do
+for phase in ${PHASES:-claims50 claims100 claims500 random500 control}; do
   for subset in 1 2 3 4 5; do
     case "$phase" in
-      claims50) group 50 "$subset" claims/e2e:prefix claims/e2e:finetune claims-random/e2e:prefix-random ;;
-      demo)
-        group 50 "$subset" demo/e2e-demo:prefix demo/e2e-demo:finetune
-        group 200 "$subset" demo/e2e-demo:prefix demo/e2e-demo:finetune
-        ;;
-      claims500) group 500 "$subset" claims/e2e:prefix claims/e2e:finetune claims-random/e2e:prefix-random ;;
+      claims50) ARMS="bf16 mixed" group 50 "$subset" claims/e2e:prefix claims/e2e:finetune \
+        claims-random/e2e:prefix-random ;;
+      claims100) ARMS=bf16 group 100 "$subset" claims/e2e:prefix claims/e2e:finetune ;;
+      claims500) ARMS=bf16 group 500 "$subset" claims/e2e:prefix claims/e2e:finetune ;;
+      random500) ARMS=bf16 group 500 "$subset" claims-random/e2e:prefix-random ;;
       control) [ "$subset" = 1 ] && control ;;
       *) echo "unknown phase $phase" >&2; exit 2 ;;
     esac

@@ -1,6 +1,7 @@
 """The precision study: experiments repeated in another precision, the paired table, and the
 rule `precision: auto` follows (bf16 only for methods the study found faithful)."""
 
+import collections
 import copy
 import json
 
@@ -83,7 +84,10 @@ def test_the_shipped_precision_study_pairs_every_bf16_run_with_an_fp32_one():
     exps = cfg["experiments"]
     fp32 = {(r.experiment, r.method, r.regime, r.seed) for r in runs}
     bf16 = [r for r in runs if pconf.experiment_precision(cfg, r.experiment) != "fp32"]
-    assert len(bf16) == 2 * 50  # two designs x (claims 20, random prefix 10, the old demo 20)
+    per_design = collections.Counter(exps[r.experiment]["precision"] for r in bf16)
+    # bf16 as built: words prefix and fine-tuning at 50 / 100 / 500, random prefix at 50 / 500;
+    # bf16-mixed, the candidate fix: the three methods at 50; 5 subsets each
+    assert per_design == {"bf16": 5 * (2 * 3 + 2), "bf16-mixed": 5 * 3}
     for r in bf16:
         original = exps[r.experiment]["repeat_of"]
         assert pconf.experiment_precision(cfg, original) == "fp32"
@@ -153,9 +157,17 @@ def test_the_shipped_evidence_is_the_studys_verdict():
     committed = ROOT / "docs/results/precision/precision.significance.json"
     results = json.loads(committed.read_text())
     shipped = yaml.safe_load(precision.EVIDENCE_PATH.read_text())
+    done = {
+        (design, key): v.pop("complete")
+        for design, methods in shipped["designs"].items()
+        for key, v in methods.items()
+    }
     assert shipped["designs"] == study.verdicts(results)
-    # auto reads the verdict only once the study is complete
-    assert precision.evidence() == (shipped["designs"] if shipped["complete"] else {})
+    # auto reads a method's verdict only once its runs are complete
+    read = precision.evidence()
+    assert {(d, k) for d, methods in read.items() for k in methods} == {
+        dk for dk, ok in done.items() if ok
+    }
 
 
 # --- the paired table ------------------------------------------------------------------------
@@ -244,19 +256,33 @@ def test_the_verdict_is_per_method_type_over_its_own_cells(tmp_path):
     words = "prefix (words)"
     assert verdicts["bf16"]["finetune"]["faithful"] and not verdicts["bf16"][words]["faithful"]
     assert len(verdicts["bf16"]["finetune"]["cells"]) == 2  # 50 and 200 examples, not pooled
-    study.write_evidence(results, tmp_path / "evidence.yaml", "test", done=True)
+    study.write_evidence(results, tmp_path / "evidence.yaml", "test", {"runs": [1]})
     read = precision.evidence.__wrapped__(tmp_path / "evidence.yaml")
     assert precision.auto_precision({"finetune"}, read) == "auto:bf16"
     assert precision.auto_precision({"finetune", words}, read) == "fp32"
 
 
-def test_an_incomplete_study_gives_auto_no_verdict(tmp_path):
+def test_a_method_still_waiting_for_runs_gives_auto_no_verdict(tmp_path):
+    """A verdict counts once every run the study plans for that method in that design has
+    finished: a prefix repeat still running holds back the prefix's bf16 verdict only; an
+    original still running holds back its method's verdict in every design."""
     spec = _study(tmp_path)
-    spec["planned_runs"] = len(spec["runs"]) + 1
-    assert not study.complete(spec)
     results = study.build(spec, str(tmp_path / "out"))
-    study.write_evidence(results, tmp_path / "evidence.yaml", "test", study.complete(spec))
-    assert precision.evidence.__wrapped__(tmp_path / "evidence.yaml") == {}
+    prefix_bf16 = {"precision": "bf16", "repeat_of": "c", "type": "prefix",
+                   "init_words": "table-to-text:"}  # fmt: skip
+    spec["unfinished"] = [{"path": "c-bf16/prefix/low500s1", "experiment": "c-bf16", **prefix_bf16}]
+    assert not study.complete(spec)
+    assert study.pending(spec) == {("bf16", "prefix (words)")}
+    study.write_evidence(results, tmp_path / "evidence.yaml", "test", spec)
+    read = precision.evidence.__wrapped__(tmp_path / "evidence.yaml")
+    assert set(read["bf16"]) == {"finetune"}
+    assert precision.auto_precision({"finetune"}, read) == "auto:bf16"
+
+    original = {"experiment": "c", "repeat_of": None, "precision": "fp32", "type": "finetune"}
+    spec["unfinished"] = [{"path": "c/finetune/low500s1", **original}]
+    assert study.pending(spec) == {(d, "finetune") for d in precision.DESIGNS}
+    study.write_evidence(results, tmp_path / "evidence.yaml", "test", spec)
+    assert "finetune" not in precision.evidence.__wrapped__(tmp_path / "evidence.yaml")["bf16"]
 
 
 def test_runs_without_a_partner_are_not_paired(tmp_path):

@@ -348,21 +348,43 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> list[dic
     return results
 
 
+def pending(spec: dict) -> set[tuple[str, str]]:
+    """The verdicts (design, ``precision.method_key``) still waiting for runs: a repeat's
+    unfinished run holds back its own design's verdict for its method; an original's, every
+    design's (the spec's ``unfinished`` runs)."""
+    out = set()
+    for r in spec.get("unfinished", []):
+        key = rule.method_key(r["type"], r.get("init_words"))
+        designs = [r["precision"]] if r["repeat_of"] else rule.DESIGNS
+        out |= {(d, key) for d in designs}
+    return out
+
+
 def complete(spec: dict) -> bool:
-    """Whether every run the study plans has finished (the spec's ``planned_runs``)."""
-    return len(spec["runs"]) >= spec.get("planned_runs", len(spec["runs"]))
+    """Whether every run the study plans has finished."""
+    return not spec.get("unfinished") and len(spec["runs"]) >= spec.get("planned_runs", 0)
 
 
-def write_evidence(results: list[dict], path: str | Path, source: str, done: bool) -> None:
-    """The verdict ``precision: auto`` reads (pipeline.precision.evidence), and whether the
-    study is complete: until it is, auto reads no verdict."""
+def write_evidence(results: list[dict], path: str | Path, source: str, spec: dict) -> None:
+    """The verdict ``precision: auto`` reads (pipeline.precision.evidence). A method's verdict
+    in a design counts once every run the study plans for it has finished (``complete``);
+    until then auto reads none for it."""
+    waiting = pending(spec)
+    designs = verdicts(results)
+    for design, methods in designs.items():
+        for key, v in methods.items():
+            methods[key] = {
+                "faithful": v["faithful"],
+                "complete": (design, key) not in waiting,
+                "cells": v["cells"],
+            }
     body = {
         "source": source,
-        "complete": done,
+        "complete": complete(spec),
         "rule": f"a bf16 design where every cell of the method has |delta BLEU| <= "
         f"{rule.TOLERANCE} and its 95% interval (subsets and test instances resampled) "
-        "includes 0",
-        "designs": verdicts(results),
+        "includes 0, once every run the study plans for the method in that design finished",
+        "designs": designs,
     }
     with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8") as f:
         f.write("# written by python -m pipeline.report.precision --evidence; do not edit\n")
@@ -379,7 +401,7 @@ def main(argv=None) -> None:
     spec = read_json(a.spec)
     results = build(spec, a.out_prefix, a.results_dir)
     if a.evidence:
-        write_evidence(results, a.evidence, f"{a.out_prefix}.significance.json", complete(spec))
+        write_evidence(results, a.evidence, f"{a.out_prefix}.significance.json", spec)
 
 
 if __name__ == "__main__":

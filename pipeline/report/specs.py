@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipeline.config import Run
+from pipeline.config import Run, experiment_precisions
 from pipeline.data import registry
 from pipeline.io import write_json
 from pipeline.report.exhibits import exhibits
@@ -91,12 +91,27 @@ def exhibit_spec(config: dict, runs: list[Run], exhibit: str, results: str) -> d
     chosen = exhibit_runs(config, runs, exhibit, results)
     ex = exhibits()[exhibit]
     datasets = config["datasets"]
+    precisions = experiment_precisions(config)
     return {
         "scale": config["scale"],
         "title": ex.title,
         "paper_source": ex.paper_source,
         "kind": ex.stem if ex.figure else None,
         "planned_runs": len(planned_runs(config, runs, exhibit)),
+        # the planned runs not finished yet, as what they are (the precision study's verdicts
+        # wait for their own runs: pipeline.report.precision.pending)
+        "unfinished": [
+            {
+                "path": r.path,
+                "experiment": r.experiment,
+                "repeat_of": config["experiments"][r.experiment].get("repeat_of"),
+                "precision": precisions[r.experiment],
+                "type": r.hparams["type"],
+                "init_words": r.hparams.get("init_words"),
+            }
+            for r in planned_runs(config, runs, exhibit)
+            if not finished(config, r, results)
+        ],
         "notes": _notes(config, chosen, results),
         "tests": {
             d: os.path.join(results, "data", d, "test.jsonl")
