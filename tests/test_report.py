@@ -317,7 +317,83 @@ def test_a_pooled_contrast_whose_pairs_all_come_from_one_size_is_left_out(tmp_pa
         ],
         columns=["experiment", "method", "type", "init_words", "regime", "size", "seed", "dir"],
     )
-    assert tables._contrast(g, references=[]) == []
+    assert tables._contrast(g, [], [], statistics=None) == []
+
+
+def test_a_setting_tests_each_of_the_papers_claims_whose_two_sides_ran():
+    """Table 2: prefix and adapters against fine-tuning; Table 5: embedding-only and infix
+    prefixes against the full prefix (each length on its own)."""
+    import pandas as pd
+
+    g = pd.DataFrame(
+        [
+            ("t", m, t, None)
+            for m, t in [
+                ("prefix", "prefix"),
+                ("finetune", "finetune"),
+                ("adapter-3pct", "adapter"),
+                ("adapter-0.1pct", "adapter-small"),
+                ("emb-1", "emb-1"),
+                ("infix-10", "infix-10"),
+            ]
+        ],
+        columns=["experiment", "method", "type", "init_words"],
+    )
+    assert tables.contrasts(g, tables._labels(g)) == [
+        ("prefix", "finetune"),
+        ("adapter-0.1pct", "finetune"),
+        ("adapter-3pct", "finetune"),
+        ("emb-1", "prefix"),
+        ("infix-10", "prefix"),
+    ]
+    only_ablations = g[g["type"].isin(["emb-1", "infix-10"])]
+    assert tables.contrasts(only_ablations, tables._labels(only_ablations)) == []
+
+
+def test_webnlg_contrasts_are_tested_on_seen_unseen_and_all_with_the_kits_bleu(tmp_path):
+    """The extrapolation claim is about the unseen categories: each contrast is bootstrapped on
+    all, seen and unseen instances, and the BLEU it recounts is the official kit's (equal to
+    the run's scored BLEU_seen / BLEU_unseen / BLEU_all)."""
+    from pipeline.data import registry
+    from pipeline.metrics import triples
+    from pipeline.report.collect import collect
+
+    tests = [
+        {"refs": ["Alan Bean was born in Wheeler , Texas ."], "track": "seen"},
+        {"refs": ["The Acharya Institute is in Bangalore .", "It is in Bangalore ."], "track": "seen"},
+        {"refs": ["Elliot See died in St. Louis ."], "track": "unseen"},
+        {"refs": ["Aarhus Airport serves the city of Aarhus ."], "track": "unseen"},
+    ] * 3  # fmt: skip
+    tests_file = tmp_path / "test.jsonl"
+    tests_file.write_text("".join(json.dumps(t) + "\n" for t in tests))
+    outputs = {
+        "prefix": [t["refs"][0] if t["track"] == "unseen" else "it is a place ." for t in tests],
+        "finetune": [t["refs"][0] if t["track"] == "seen" else "it is a place ." for t in tests],
+    }
+    runs = []
+    for subset in (1, 2, 3):
+        for method, hyps in outputs.items():
+            scored = triples.score(
+                hyps, [t["refs"] for t in tests], "webnlg", [t["track"] for t in tests], "python"
+            )["scores"]
+            scored = {**scored, **{f"METEOR_{t}": 0.3 for t in ("all", "seen", "unseen")}}
+            path = f"{method}/s{subset}"
+            run = _run(tmp_path, path, 0, method, None, subset, dataset="webnlg", scores=scored)
+            d = tmp_path / "runs" / path
+            (d / "test.hyp.txt").write_text("\n".join(hyps) + "\n")
+            run.update(dir=str(d), release="webnlg")
+            runs.append(run)
+    df = collect(runs, tmp_path)
+    comps = tables.comparisons(df, {"tests": {"webnlg": str(tests_file)}})
+    by = {c["metric"]: c for c in comps}
+    assert set(by) == {"BLEU_all", "BLEU_seen", "BLEU_unseen"}
+    assert by["BLEU_unseen"]["delta"] > 50 and by["BLEU_seen"]["delta"] < -50
+    for metric, c in by.items():  # the bootstrap's BLEU is the scorer's, per track
+        mine = df[df["method"] == "prefix"][metric].tolist()
+        assert c["bleu_a"] == pytest.approx(mine)
+    assert registry.get("webnlg").bleu_statistics is not None
+    md = "\n".join(tables.comparison_markdown(comps))
+    assert "| prefix − finetune | BLEU_unseen |" in md
 
 
 def test_figures_show_every_run_beside_its_mean(tmp_path, monkeypatch):

@@ -90,6 +90,12 @@ def _score(hyps, tests, protocol, part, threads, tercom_jar):
     return triples.score(hyps, [t["refs"] for t in tests], "dart", None, part, threads, tercom_jar)
 
 
+def _bleu_statistics(hyps, refs):
+    from pipeline.metrics import triples
+
+    return triples.bleu_statistics(hyps, refs, "dart")
+
+
 # DART v1.1.1 (Yale-LILY/dart @ bb644b1, data/v1.1.1)
 SPLITS = {
     "train": "dart-v1.1.1-full-train.json",
@@ -122,6 +128,7 @@ RELEASE = DataSet(
     ),
     test_readers={".xml": lambda p: read_test_xml(p, dedup=False)},
     score=_score,
+    bleu_statistics=_bleu_statistics,
     columns={"BLEU": 1.0, "METEOR": 1.0, "TER": 1.0},
     digits={"METEOR": 2, "TER": 2},
     panels=("BLEU", "TER"),

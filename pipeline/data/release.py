@@ -70,8 +70,9 @@ class DataSet:
     exhibit_title: str = ""  # its table's title ("E2E test (Table 2, Table 5)")
     paper_source: str = ""  # where the paper reports it
     topic_splits: tuple[str, ...] = ()  # extrapolation splits it can be prepared with
-    # the table's paired bootstrap recomputes its BLEU (E2E: the same BLEU as its scorer)
-    bootstrap: bool = False
+    # (hypotheses, references) -> (sacrebleu metric, per-instance BLEU statistics), as its
+    # scorer counts them: the tables' paired bootstrap recomputes the release's own BLEU
+    bleu_statistics: Callable[[list[str], list[list[str]]], tuple] | None = None
     # rows per split for the data-set table (the paper's Table 1): examples, in, out lengths
     paper_stats: tuple[str, float, float] | None = None
     test_size: int | None = None  # instances of the full prepared test set (cost estimates)

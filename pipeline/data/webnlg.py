@@ -113,6 +113,12 @@ def _score(hyps, tests, protocol, part, threads, tercom_jar):
     return triples.score(hyps, refs, "webnlg", tracks, part, threads, tercom_jar)
 
 
+def _bleu_statistics(hyps, refs):
+    from pipeline.metrics import triples
+
+    return triples.bleu_statistics(hyps, refs, "webnlg")
+
+
 # The challenge files exactly as the paper's code read them
 # (XiangLi1999/PrefixTuning @ 6519d30, data/webnlg_challenge_2017)
 SPLITS = {"train": "train/", "dev": "dev/", "test": "test/testdata_with_lex.xml"}
@@ -138,6 +144,7 @@ RELEASE = DataSet(
     read_splits=pairs_and_test(pairs, test_instances),
     test_readers={".xml": read_test},
     score=_score,
+    bleu_statistics=_bleu_statistics,
     columns={f"{m}_{t}": 1.0 for m in ("BLEU", "METEOR", "TER") for t in ("seen", "unseen", "all")},
     digits={"METEOR": 2, "TER": 2},
     panels=("BLEU_all", "TER_all"),

@@ -33,6 +33,13 @@ def reference_streams(references: list[list[str]]) -> list[list[str | None]]:
     return [[rs[i] if i < len(rs) else None for rs in references] for i in range(depth)]
 
 
+def bleu_statistics(hypotheses: list[str], references: list[list[str]]):
+    """The metric and its per-instance sufficient statistics (lengths, matches and totals per
+    order): corpus BLEU is a function of their sums, so a bootstrap sample is a weighted sum."""
+    metric = bleu_metric()
+    return metric, metric._extract_corpus_statistics(hypotheses, reference_streams(references))
+
+
 def bleu(hypotheses: list[str], references: list[list[str]]):
     metric = bleu_metric()
     return metric.corpus_score(hypotheses, reference_streams(references)), metric.get_signature()

@@ -53,6 +53,24 @@ def bleu_metric(dataset: str) -> sacrebleu.BLEU:
     return sacrebleu.BLEU(tokenize="none", lowercase=dataset == "webnlg", force=True)
 
 
+def _kit_inputs(hypotheses, references, dataset):
+    """Outputs and references as the kit scores them: normalised, the first 3 references."""
+    hyps = [normalise(h, dataset) for h in hypotheses]
+    refs = [[normalise(r, dataset) for r in rs[:MAX_REFS]] for rs in references]
+    return hyps, refs
+
+
+def bleu_statistics(hypotheses: list[str], references: list[list[str]], dataset: str):
+    """The kit's BLEU and its per-instance sufficient statistics (corpus BLEU is a function of
+    their sums: a track, or a bootstrap sample, is a sum over its instances)."""
+    return _bleu_statistics(*_kit_inputs(hypotheses, references, dataset), dataset)
+
+
+def _bleu_statistics(hyps: list[str], refs: list[list[str]], dataset: str):
+    bleu = bleu_metric(dataset)
+    return bleu, bleu._extract_corpus_statistics(hyps, reference_streams(refs))
+
+
 def meteor_scores(jobs: dict[str, tuple[list[str], list[list[str]]]]) -> dict[str, float]:
     """Corpus METEOR of several (hypotheses, references) sets through one JVM."""
     with java_on_path(), Meteor() as meteor:
@@ -101,8 +119,7 @@ def score(
     Sentence statistics are computed once; each track sums its own (corpus BLEU and TER are
     ratios of sums, so this equals scoring each track's files separately). ``part``: all |
     python (BLEU, and TER by sacrebleu) | java (METEOR, and TER by tercom when a jar is given)."""
-    hyps = [normalise(h, dataset) for h in hypotheses]
-    refs = [[normalise(r, dataset) for r in rs[:MAX_REFS]] for rs in references]
+    hyps, refs = _kit_inputs(hypotheses, references, dataset)
     subsets = {"all": list(range(len(hyps)))}
     if tracks is not None:
         for t in ("seen", "unseen"):
@@ -110,7 +127,7 @@ def score(
     bleu = bleu_metric(dataset)
     python = part in ("all", "python")
     if python:
-        bleu_stats = bleu._extract_corpus_statistics(hyps, reference_streams(refs))
+        bleu, bleu_stats = _bleu_statistics(hyps, refs, dataset)
         ter_stats = None if tercom_jar else ter_statistics(hyps, refs, workers)
     scores, meteor_jobs = {}, {}
     for name, idx in subsets.items():

@@ -16,27 +16,25 @@ scores the drawn pairs on the same instance sample. With five subsets this inter
 rough (a bootstrap over few clusters runs narrow), so the pairs each side wins are reported
 beside it.
 
-BLEU is recomputed from per-sentence sufficient statistics (sacrebleu's, with the E2E
-metric's settings), so a sample costs one matrix product, not a re-tokenisation.
+BLEU is recomputed from per-sentence sufficient statistics (sacrebleu's, counted as the data
+set's own scorer counts them: its release's ``bleu_statistics``; E2E's by default), so a sample
+costs one matrix product, not a re-tokenisation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from pipeline.metrics.e2e import bleu_metric, reference_streams
+from pipeline.metrics import e2e
+
+# (hypotheses, references) -> (sacrebleu BLEU, per-instance statistics)
+Statistics = Callable[[list[str], list[list[str]]], tuple]
 
 
-def sentence_stats(hypotheses: list[str], references: list[list[str]]) -> np.ndarray:
-    """[instances, stats] BLEU sufficient statistics (lengths, matches, totals per order)."""
-    metric = bleu_metric()
-    stats = metric._extract_corpus_statistics(hypotheses, reference_streams(references))
-    return np.asarray(stats, dtype=np.int64)
-
-
-def _bleu_from_sums(sums: np.ndarray) -> np.ndarray:
+def _bleu_from_sums(metric, sums: np.ndarray) -> np.ndarray:
     """BLEU x100 of each row of summed statistics ([samples, stats] -> [samples])."""
-    metric = bleu_metric()
     return np.array([metric._compute_score_from_stats(list(map(int, s))).score for s in sums])
 
 
@@ -46,18 +44,21 @@ def paired_bootstrap(
     resamples: int = 1000,
     seed: int = 12345,
     clusters: list | None = None,
+    statistics: Statistics = e2e.bleu_statistics,
 ) -> dict:
     """``pairs``: (hypotheses of A, hypotheses of B) per matched pair of runs; ``clusters``:
     one label per pair (its training subset), the unit the two-level bootstrap draws; by
-    default each pair is its own."""
+    default each pair is its own. ``statistics``: the data set's BLEU (E2E's by default)."""
     if not pairs:
         raise ValueError("paired_bootstrap needs at least one pair of runs")
     clusters = list(range(len(pairs))) if clusters is None else list(clusters)
     if len(clusters) != len(pairs):
         raise ValueError(f"{len(clusters)} cluster labels for {len(pairs)} pairs")
     n = len(references)
-    a = np.stack([sentence_stats(h, references) for h, _ in pairs])  # [pairs, n, k]
-    b = np.stack([sentence_stats(h, references) for _, h in pairs])
+    counted = [(statistics(h_a, references), statistics(h_b, references)) for h_a, h_b in pairs]
+    metric = counted[0][0][0]
+    a = np.stack([np.asarray(s_a, np.int64) for (_, s_a), _ in counted])  # [pairs, n, k]
+    b = np.stack([np.asarray(s_b, np.int64) for _, (_, s_b) in counted])
     rng = np.random.default_rng(seed)
     # weights[s, j]: how often test instance j is drawn in sample s
     weights = np.stack(
@@ -65,14 +66,14 @@ def paired_bootstrap(
     )  # [resamples, n]
 
     ones = np.ones((1, n), np.int64)
-    bleu_a = [float(_bleu_from_sums(ones @ s)[0]) for s in a]
-    bleu_b = [float(_bleu_from_sums(ones @ s)[0]) for s in b]
+    bleu_a = [float(_bleu_from_sums(metric, ones @ s)[0]) for s in a]
+    bleu_b = [float(_bleu_from_sums(metric, ones @ s)[0]) for s in b]
     # each pair's own difference (how often A wins; their spread); their mean is the statistic
     per_pair = [x - y for x, y in zip(bleu_a, bleu_b)]
     observed = float(np.mean(per_pair))
     # [pairs, resamples]: each pair's difference on each instance sample
-    sampled = np.stack([_bleu_from_sums(weights @ s) for s in a]) - np.stack(
-        [_bleu_from_sums(weights @ s) for s in b]
+    sampled = np.stack([_bleu_from_sums(metric, weights @ s) for s in a]) - np.stack(
+        [_bleu_from_sums(metric, weights @ s) for s in b]
     )
     deltas = sampled.mean(axis=0)
     # the two-level samples draw subsets after the instance weights, so the instance-level

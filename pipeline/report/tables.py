@@ -128,19 +128,43 @@ def _labels(g: pd.DataFrame) -> pd.Series:
     )
 
 
+# The paper's claims as method families A − B (a run's family: its paper method's first word,
+# so adapter-small is an adapter and emb-10 an embedding-only prefix)
+CLAIMS = (
+    ("prefix", "finetune"),  # Tables 2-3, Fig. 3: prefix-tuning against fine-tuning
+    ("adapter", "finetune"),  # Table 2: adapters (3%) extrapolate about as prefix-tuning does
+    ("emb", "prefix"),  # Table 5: an embedding-only prefix against the full prefix
+    ("infix", "prefix"),  # Table 5: infix slots against the prefix
+)
+
+
 def contrasts(g: pd.DataFrame, labels: pd.Series) -> list[tuple[str, str]]:
-    """The method pairs one setting compares: every prefix-tuning method against every
-    fine-tuning one (the paper's tables and Fig. 3) and, where a randomly initialised prefix ran
-    beside word-initialised ones, each of those against it (Fig. 5)."""
+    """The method pairs one setting compares: each of the paper's ``CLAIMS`` whose two
+    families both ran (every method of A against every method of B) and, where a randomly
+    initialised prefix ran beside word-initialised ones, each of those against it (Fig. 5)."""
 
     def of(mask) -> list[str]:
         return sorted(set(labels[mask]))
 
+    family = g["type"].str.split("-").str[0]
+    pairs = [(a, b) for fa, fb in CLAIMS for a in of(family == fa) for b in of(family == fb)]
     prefix = g["type"] == "prefix"
     worded = prefix & (init_labels(g) != "random")
-    pairs = [(a, b) for a in of(prefix) for b in of(g["type"] == "finetune")]
     pairs += [(a, b) for a in of(worded) for b in of(prefix & ~worded)]
     return pairs
+
+
+def tracks(tests: list[dict]) -> dict[str, list[int]]:
+    """The test instances each BLEU of a table counts: all of them, and where the test set
+    marks tracks (WebNLG: seen / unseen categories), each track too, named as the scorer
+    names its columns (BLEU, BLEU_all, BLEU_seen, ...)."""
+    marked = [t.get("track") for t in tests]
+    if not any(marked):
+        return {"BLEU": list(range(len(tests)))}
+    out = {"BLEU_all": list(range(len(tests)))}
+    for track in sorted({m for m in marked if m}):
+        out[f"BLEU_{track}"] = [i for i, m in enumerate(marked) if m == track]
+    return out
 
 
 POOLED = "low data, all sizes"
@@ -151,34 +175,43 @@ def comparisons(df: pd.DataFrame, spec: dict) -> list[dict]:
     all low-data sizes together (the paper's "on average"): runs are paired by training regime
     (size and subset) and seed; unpaired runs are left out and counted."""
     out = []
-    refs = {}
+    tests = {}
     df = df.assign(setting=[setting(r, s) for r, s in zip(df["regime"], df["size"])])
     for (dataset, model), d in df.groupby(["dataset", "model"], sort=False):
         release = d["release"].iloc[0] if "release" in d else dataset
-        if not registry.release_of(release).bootstrap:  # it recomputes E2E's BLEU; not others
+        statistics = registry.release_of(release).bleu_statistics
+        if statistics is None:  # a release whose BLEU the bootstrap cannot recount (XSUM)
             continue
-        if dataset not in refs:
-            refs[dataset] = [t["refs"] for t in read_jsonl(spec["tests"][dataset])]
+        if dataset not in tests:
+            tests[dataset] = read_jsonl(spec["tests"][dataset])
         groups = list(d.groupby("setting", sort=False))
         low = d[d["size"].notna()]  # a training size: a low-data regime (config.lowdata_size)
         if low["size"].nunique() > 1:
             groups.append((POOLED, low))
         for sett, g in groups:
-            for res in _contrast(g, refs[dataset]):
-                size = g["size"].iloc[0] if sett != POOLED else None
-                res.update(
-                    {
-                        "dataset": dataset,
-                        "model": model,
-                        "setting": sett,
-                        "size": None if pd.isna(size) else int(size),
-                    }
-                )
-                out.append(res)
-    return sorted(out, key=lambda r: (r["dataset"], r["model"], r["size"] or 10**9, r["b"], r["a"]))
+            for metric, idx in tracks(tests[dataset]).items():
+                refs = [tests[dataset][i]["refs"] for i in idx]
+                for res in _contrast(g, refs, idx, statistics):
+                    size = g["size"].iloc[0] if sett != POOLED else None
+                    res.update(
+                        {
+                            "dataset": dataset,
+                            "model": model,
+                            "setting": sett,
+                            "size": None if pd.isna(size) else int(size),
+                            "metric": metric,
+                        }
+                    )
+                    out.append(res)
+    return sorted(
+        out,
+        key=lambda r: (r["dataset"], r["model"], r["size"] or 10**9, r["b"], r["a"], r["metric"]),
+    )
 
 
-def _contrast(g: pd.DataFrame, references: list[list[str]]) -> list[dict]:
+def _contrast(
+    g: pd.DataFrame, references: list[list[str]], instances: list[int], statistics
+) -> list[dict]:
     """The bootstrap of every ``contrasts`` pair of one group of runs; a pooled group's pair
     whose runs all come from one size repeats that size's and is skipped."""
     labels = _labels(g)
@@ -192,13 +225,14 @@ def _contrast(g: pd.DataFrame, references: list[list[str]]) -> list[dict]:
             continue
         pairs = [
             (
-                read_lines(f"{runs_a[k]['dir']}/test.hyp.txt"),
-                read_lines(f"{runs_b[k]['dir']}/test.hyp.txt"),
+                _outputs(runs_a[k]["dir"], instances),
+                _outputs(runs_b[k]["dir"], instances),
             )
             for k in keys
         ]
         # a subset's seeds share its training data: the two-level bootstrap draws subsets
-        res = paired_bootstrap(pairs, references, clusters=[regime for regime, _ in keys])
+        clusters = [regime for regime, _ in keys]
+        res = paired_bootstrap(pairs, references, clusters=clusters, statistics=statistics)
         res["spread"] = (
             spread_test(res["bleu_a"], res["bleu_b"])
             if not pooled
@@ -215,6 +249,11 @@ def _contrast(g: pd.DataFrame, references: list[list[str]]) -> list[dict]:
         )
         out.append(res)
     return out
+
+
+def _outputs(run_dir: str, instances: list[int]) -> list[str]:
+    hyps = read_lines(f"{run_dir}/test.hyp.txt")
+    return [hyps[i] for i in instances]
 
 
 def comparison_markdown(comps: list[dict]) -> list[str]:
@@ -234,10 +273,20 @@ def comparison_markdown(comps: list[dict]) -> list[str]:
         "sd A / sd B: of each side's runs, and whether they differ (spread p: Brown-Forsythe "
         f"by permutation, from 3 runs a side). {POOLED!r}: every low-data pair of every size "
         "at once. The paper reports no test.",
+    ]
+    # a test set with tracks (WebNLG: seen / unseen categories) is tested on each track
+    by_track = any(c["metric"] != "BLEU" for c in comps)
+    if by_track:
+        lines[-1] += " Test: the instances BLEU counts (all, or one track: BLEU_seen, ...)."
+    lines += [
         "",
-        "| Setting | Model | A − B | pairs | Δ BLEU | 95% CI | p | 95% CI, runs too "
+        "| Setting | Model | A − B |"
+        + (" Test |" if by_track else "")
+        + " pairs | Δ BLEU | 95% CI | p | 95% CI, runs too "
         "| p, runs too | subsets | A better | sd Δ | sd A / sd B | spread p |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|"
+        + ("---|" if by_track else "")
+        + "---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in comps:
         pairs = str(c["pairs"])
@@ -245,7 +294,9 @@ def comparison_markdown(comps: list[dict]) -> list[str]:
             pairs += f" ({c['across_machines']} across machines)"
         spread = c["spread"]
         lines.append(
-            f"| {c['setting']} | {c['model']} | {c['a']} − {c['b']} | {pairs} "
+            f"| {c['setting']} | {c['model']} | {c['a']} − {c['b']} "
+            + (f"| {c['metric']} " if by_track else "")
+            + f"| {pairs} "
             f"| {c['delta']:+.2f} | {_ci(c['ci95'])} | {c['p']:.3g} "
             f"| {_ci(c['ci95_runs'])} | {c['p_runs']:.3g} | {c['clusters']} "
             f"| {c['a_better']} of {c['pairs']} | {_num(sd(c['pair_deltas']))} "
