@@ -108,6 +108,11 @@ def validate(config: dict, source: str = "config") -> dict:
             registry.staging(ds["release"], ds["copy"])
         except registry.UnknownRelease as e:
             raise ConfigError(f"{source}: config['datasets'][{name!r}]['copy']: {e}") from None
+        if ds["dev_subset"] and ds["train_pool"] == "dev":
+            raise ConfigError(
+                f"{source}: config['datasets'][{name!r}]['dev_subset']: needs train_pool train "
+                "(with train_pool dev the dev split is the training pool)"
+            )
         splits = known[ds["release"]].topic_splits
         if ds["topic_split"] is not None and ds["topic_split"] not in splits:
             raise ConfigError(

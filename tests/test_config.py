@@ -91,6 +91,10 @@ def test_a_data_set_under_another_name_names_its_release():
     cfg["datasets"]["dart"]["topic_split"] = "news-to-sports"  # XSUM's, not DART's
     with pytest.raises(pconf.ConfigError, match=r"\['dart'\]\['topic_split'\].*no topic splits"):
         pconf.validate(cfg)
+    cfg = smoke()
+    cfg["datasets"]["dart"].update(train_pool="dev", dev_subset={"every": 4})
+    with pytest.raises(pconf.ConfigError, match=r"\['dart'\]\['dev_subset'\].*train_pool train"):
+        pconf.validate(cfg)
 
 
 def test_a_data_set_decoding_override_holds_only_what_it_changes():

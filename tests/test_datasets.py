@@ -36,6 +36,19 @@ def test_webnlg_fixture_prepares_with_the_papers_linearisation_and_tracks(tmp_pa
     assert all(r["target"].endswith(".") for r in train)
 
 
+def test_a_dev_subset_selects_checkpoints_on_every_kth_dev_example_and_says_so(tmp_path):
+    """A full dev set measured every few steps can cost more than training on a CPU."""
+    raw = staged(tmp_path, "webnlg")[0].parent.parent / "raw" / "webnlg"
+    whole = prepare.prepare("webnlg", raw, tmp_path / "whole")
+    meta = prepare.prepare("webnlg", raw, tmp_path / "sub", dev_every=2, dev_limit=1)
+    dev = read_jsonl(tmp_path / "sub" / "dev.jsonl")
+    assert dev == read_jsonl(tmp_path / "whole" / "dev.jsonl")[:1]
+    assert meta["counts"]["dev_full"] == whole["counts"]["dev"] > meta["counts"]["dev"] == 1
+    assert meta["dev_subset"] == {"every": 2, "limit": 1} and whole["dev_subset"] is None
+    with pytest.raises(ValueError, match="train_pool train"):
+        prepare.prepare("webnlg", raw, tmp_path / "bad", "dev", dev_every=2)
+
+
 def test_dart_fixture_lowercases_relations_and_deduplicates_the_test_set(tmp_path):
     out, meta = staged(tmp_path, "dart")
     train = read_jsonl(out / "train.jsonl")

@@ -411,3 +411,35 @@ def test_figures_show_every_run_beside_its_mean(tmp_path, monkeypatch):
     bleu_axis = drawn["fig"].axes[0]
     (dots,) = bleu_axis.collections[-1:]
     assert sorted(y for _, y in dots.get_offsets()) == pytest.approx([50.0, 54.0, 55.0])
+
+
+def test_the_prefix_length_figure_shows_the_training_and_dev_loss_beside_the_metrics(
+    tmp_path, monkeypatch
+):
+    """Fig. 4's second claim: longer prefixes reach a lower training loss (the mean of the last
+    tenth of the steps, not one batch) and overfit slightly (the kept checkpoint's dev loss)."""
+    from pipeline.report import figures
+    from pipeline.report.collect import final_train_loss
+
+    assert final_train_loss([9.0] * 18 + [2.0, 1.0]) == pytest.approx(1.5)  # last 2 of 20
+    assert final_train_loss([3.0]) == 3.0
+    runs = []
+    for length, loss in ((1, 2.0), (10, 1.5), (40, 1.0)):
+        run = _run(tmp_path, f"L{length}", 0.5, size=None)
+        d = tmp_path / "runs" / f"L{length}"
+        summary = json.loads((d / "train.json").read_text())
+        summary.update(train_loss=[5.0] * 9 + [loss], dev_loss=loss + 0.1)
+        (d / "train.json").write_text(json.dumps(summary))
+        runs.append({**run, "prefix_length": length})
+    drawn = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, out: drawn.setdefault("fig", fig))
+    spec = {"kind": "prefix_length", "scale": "unit test", "runs": runs}
+    figures.build(spec, str(tmp_path / "f"), results_dir=str(tmp_path))
+    titles = [ax.get_title() for ax in drawn["fig"].axes]
+    assert titles[-2:] == [
+        "e2e: training loss (last 10% of steps)",
+        "e2e: dev loss (kept checkpoint)",
+    ]
+    train_axis = drawn["fig"].axes[-2]
+    (dots,) = train_axis.collections[-1:]
+    assert sorted(y for _, y in dots.get_offsets()) == pytest.approx([1.0, 1.5, 2.0])

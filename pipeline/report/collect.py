@@ -75,6 +75,8 @@ def collect(
         row["stored"] = t["parameters"]["stored"]
         row["stored_pct"] = t["parameters"]["stored_pct_of_lm"]
         row["train_seconds"] = t["seconds"]
+        row["train_loss_end"] = final_train_loss(t.get("train_loss") or [])
+        row["dev_loss"] = t.get("dev_loss", float("nan"))
         # runs from before precision was recorded computed in fp32
         row["precision"] = t.get("precision", "fp32")
         row["machine"] = machine_label(t.get("machine") or {})
@@ -88,6 +90,15 @@ def collect(
             + ": train them again in one precision (the configuration's `precision`)"
         )
     return df
+
+
+def final_train_loss(step_losses: list[float]) -> float:
+    """Where training ended: the mean loss of the last tenth of the steps (at least one), so
+    one noisy batch does not stand for the run (Fig. 4's training-loss panel)."""
+    if not step_losses:
+        return float("nan")
+    tail = step_losses[-max(1, len(step_losses) // 10) :]
+    return sum(tail) / len(tail)
 
 
 def machine_note(df: pd.DataFrame) -> str:

@@ -3,7 +3,9 @@ faint dot beside its mean), as PNG and PDF.
 
 - ``lowdata`` (Fig. 3): each metric vs training size, one line per method, a row per data set
   (E2E, XSUM).
-- ``prefix_length`` (Fig. 4): each metric vs prefix length L, a row per data set (XSUM, DART).
+- ``prefix_length`` (Fig. 4): each metric vs prefix length L, a row per data set (XSUM, DART),
+  with the training loss where training ended and the kept checkpoint's dev loss beside them
+  (the paper: longer prefixes reach a lower training loss but overfit slightly).
 - ``init`` (Fig. 5): each metric per initialisation (random, or the phrase the prefix was
   initialised from), E2E at a low-data size.
 
@@ -36,6 +38,8 @@ TITLES = {
     "METEOR": "METEOR",
     "BLEU_all": "BLEU (all)",
     "TER_all": "TER (all)",
+    "train_loss_end": "training loss (last 10% of steps)",
+    "dev_loss": "dev loss (kept checkpoint)",
 }
 CLAIMS = {
     "lowdata": "lowdata_figure",
@@ -90,6 +94,7 @@ class Layout(NamedTuple):
     categorical: bool = False  # x values as labelled points, not a numeric axis
     xscale: str = "linear"
     xlabel: str = ""
+    losses: tuple[str, ...] = ()  # loss panels after the release's metric panels
 
 
 def lowdata(df: pd.DataFrame) -> Layout:
@@ -101,7 +106,13 @@ def lowdata(df: pd.DataFrame) -> Layout:
 
 def prefix_length(df: pd.DataFrame) -> Layout:
     """Fig. 4: prefix-tuning's scores against L (the other methods have no L)."""
-    return Layout(df[df["type"] == "prefix"], "prefix_length", None, xlabel="prefix length L")
+    return Layout(
+        df[df["type"] == "prefix"],
+        "prefix_length",
+        None,
+        xlabel="prefix length L",
+        losses=("train_loss_end", "dev_loss"),
+    )
 
 
 def init(df: pd.DataFrame) -> Layout:
@@ -126,7 +137,7 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
         df = df.assign(release=df["dataset"])
     release = dict(zip(df["dataset"], df["release"]))
     datasets = sorted(release, key=lambda d: (registry.order(release[d]), d))
-    width = max((len(panels_of(release[d])) for d in datasets), default=1)
+    width = max((len(panels_of(release[d])) for d in datasets), default=1) + len(layout.losses)
     fig, axes = plt.subplots(
         max(len(datasets), 1),
         width,
@@ -134,7 +145,8 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> None:
         squeeze=False,
     )
     for row, dataset in enumerate(datasets):
-        part, panels = df[df["dataset"] == dataset], panels_of(release[dataset])
+        part = df[df["dataset"] == dataset]
+        panels = panels_of(release[dataset]) + layout.losses
         means, runs = points(part, x, panels, by), lines(part, by)
         for ax, m in zip(axes[row], panels):
             for label, agg in means.items():

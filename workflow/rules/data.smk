@@ -39,8 +39,9 @@ rule prepare:
         release=lambda w: staging_of(w.dataset),
         pool=lambda w: dataset_cfg(w.dataset)["train_pool"],
         subset=lambda w: " ".join(
-            f"--test-{k} {v}"
-            for k, v in (dataset_cfg(w.dataset)["test_subset"] or {}).items()
+            f"--{split}-{k} {v}"
+            for split in ("test", "dev")
+            for k, v in (dataset_cfg(w.dataset)[f"{split}_subset"] or {}).items()
         ),
         topics=lambda w: (
             f"--topic-split {dataset_cfg(w.dataset)['topic_split']}"
