@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo smoke paper-dry-run paper-cost test lint clean cpu-lowdata cpu-lowdata-report cpu-claims cpu-claims-spread precision-study precision-report bench gpu-check
+.PHONY: setup demo smoke paper-dry-run paper-cost test lint clean cpu-lowdata cpu-lowdata-report cpu-claims cpu-claims-spread cpu-ablations cpu-extrapolation precision-study precision-report bench gpu-check
 
 setup: $(STAMP)
 
@@ -59,6 +59,16 @@ cpu-claims: setup
 # and with the CPU kernels capped at AVX2; compared run by run (docs/results/cpu-claims).
 cpu-claims-spread: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH scripts/cpu-claims-spread.sh $(or $(CORES),1)
+
+# Table 5 and Fig. 4 on SmolLM2 (issue 30): trains what docs/results/cpu-ablations/runs lacks,
+# one training subset at a time, archives, rebuilds the committed table and figure.
+cpu-ablations: setup
+	PATH=$(CURDIR)/$(BIN):$$PATH scripts/cpu-ablations.sh $(or $(CORES),2)
+
+# The WebNLG extrapolation on SmolLM2 (issue 30): the learning-rate choice on seen-category dev
+# loss (PHASES=lr), then the grid (PHASES=grid, refused unless it uses the chosen rates).
+cpu-extrapolation: setup
+	PATH=$(CURDIR)/$(BIN):$$PATH scripts/cpu-extrapolation.sh $(or $(CORES),2)
 
 # The precision study (issue 29): each run in fp32 and bf16 on one machine, paired; trains what
 # docs/results/precision/runs lacks (PHASES="claims50 claims100 claims500 random500 control"

@@ -3,24 +3,17 @@
 # an interrupted sitting leaves whole replicates: each replicate's 11 runs (4 sizes x prefix and
 # fine-tuning, 3 more initialisations at 100 examples) are trained, decoded and scored, then
 # archived into docs/results/cpu-claims/runs (commit it); archived runs are never retrained.
-# A replicate's runs are paired with each other, so they must share a machine: a replicate begun
-# on another machine (CPU kind, kernel path or torch) is trained again here whole, and its runs
-# from there are moved to docs/results/cpu-claims/other-machines (a measurement of the spread).
+# A replicate begun on another machine is trained again here whole (scripts/replicate.sh), its
+# runs from there moved to docs/results/cpu-claims/other-machines (a measurement of the spread).
 # Then the table and figures are rebuilt from everything finished.
 #   scripts/cpu-claims.sh [CORES]      (default 1; JOBS=... to pass more snakemake options)
 set -euo pipefail
+source "$(dirname "$0")/replicate.sh"
 cores="${1:-1}"
 cfg=config/cpu-claims.yaml
-root=results/cpu-claims/runs
-archive=docs/results/cpu-claims/runs
-aside=docs/results/cpu-claims/other-machines
+grid=(config/cpu-claims.yaml results/cpu-claims/runs docs/results/cpu-claims/runs
+  docs/results/cpu-claims/other-machines "$cores")
 run=e2e/smollm2-135m
-pending() {  # the replicate's targets not archived yet, as result paths
-  pending=()
-  for t in "${targets[@]}"; do
-    [ -e "$archive/$t/test.metrics.json" ] || pending+=("$root/$t/test.metrics.json")
-  done
-}
 for seed in 1 2; do
   for subset in 1 2 3 4 5; do
     targets=()
@@ -32,13 +25,7 @@ for seed in 1 2; do
     for method in prefix-random prefix-summarize prefix-elephant; do
       targets+=("claims-init/$run/$method/low100s${subset}/seed${seed}")
     done
-    pending
-    [ ${#pending[@]} -eq 0 ] && continue
-    python -m pipeline.report.archive --archive "$archive" --set-aside "$aside" --runs "${targets[@]}"
-    pending
-    echo "replicate subset $subset seed $seed: ${#pending[@]} runs to go ($(date -u +%FT%TZ))"
-    snakemake --cores "$cores" --keep-going ${JOBS:-} "${pending[@]}" --configfile "$cfg" || true
-    python -m pipeline.report.archive --results "$root" --archive "$archive"
+    replicate "${grid[@]}" "replicate subset $subset seed $seed" "${targets[@]}"
   done
 done
 mkdir -p docs/results/cpu-claims

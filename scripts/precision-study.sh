@@ -1,47 +1,33 @@
 #!/usr/bin/env bash
 # The precision study (config/precision.yaml): each run in fp32 and in the bf16 designs on
-# one machine, paired. A group (one protocol, size and subset: its fp32 and bf16 runs of every method) is
-# trained, decoded and scored, then archived into docs/results/precision/runs (commit it);
-# archived runs are never retrained. A group's pairs must share a machine: a group begun on
-# another machine (CPU kind, native or emulated bf16, kernel path, torch) is trained again here
-# whole, its runs from there moved to docs/results/precision/other-machines.
+# one machine, paired. A group (one protocol, size and subset: its fp32 and bf16 runs of every
+# method) is a replicate (scripts/replicate.sh): trained, decoded and scored, then archived into
+# docs/results/precision/runs (commit it); archived runs are never retrained; a group begun on
+# another machine is trained again here whole, its runs from there moved to
+# docs/results/precision/other-machines.
 # The claims protocol's fp32 prefix ("table-to-text:") and fine-tuning runs are the claims
 # grid's archive; the control retrains two of them here and compares (bit-identical expected).
 # `make precision-report` then rebuilds the table from everything finished.
 #   scripts/precision-study.sh [CORES]     (default 2; PHASES="claims50 claims500 ..."
 #                                           chooses what to run, in that order)
 set -euo pipefail
+source "$(dirname "$0")/replicate.sh"
 cores="${1:-2}"
 cfg=config/precision.yaml
-root=results/precision/runs
-archive=docs/results/precision/runs
-aside=docs/results/precision/other-machines
 out=docs/results/precision
-pending() {  # the group's targets not archived yet, as result paths
-  pending=()
-  for t in "${targets[@]}"; do
-    [ -e "$archive/$t/test.metrics.json" ] || pending+=("$root/$t/test.metrics.json")
-  done
-}
-group() {  # size, subset, then "experiment/dataset:method" items (both precisions of each)
-  local size="$1" subset="$2"
+study=("$cfg" results/precision/runs "$out/runs" "$out/other-machines" "$cores")
+group() {  # size, subset, then "experiment/dataset:method" items, each in fp32 and in $ARMS
+  local size="$1" subset="$2" item exp rest e
   shift 2
-  targets=()
+  local targets=()
   for item in "$@"; do
-    local exp="${item%%/*}" rest="${item#*/}"
-    local data="${rest%%:*}" method="${rest#*:}"
+    exp="${item%%/*}" rest="${item#*/}"
     for e in "$exp" $(printf "$exp-%s " $ARMS); do  # the arms the phase plans
       [ "$e" = claims ] && continue  # the claims grid's archived fp32 runs
-      targets+=("$e/$data/smollm2-135m/$method/low${size}s${subset}/seed1")
+      targets+=("$e/${rest%%:*}/smollm2-135m/${rest#*:}/low${size}s${subset}/seed1")
     done
   done
-  pending
-  [ ${#pending[@]} -eq 0 ] && return 0
-  python -m pipeline.report.archive --archive "$archive" --set-aside "$aside" --runs "${targets[@]}"
-  pending
-  echo "group size $size subset $subset: ${#pending[@]} runs to go ($(date -u +%FT%TZ))"
-  snakemake --cores "$cores" --keep-going ${JOBS:-} "${pending[@]}" --configfile "$cfg" || true
-  python -m pipeline.report.archive --results "$root" --archive "$archive"
+  replicate "${study[@]}" "group size $size subset $subset" "${targets[@]}"
 }
 control() {  # two archived fp32 claims runs trained again here (results/precision-control)
   local runs=(claims/e2e/smollm2-135m/prefix/low50s1/seed1 claims/e2e/smollm2-135m/finetune/low50s1/seed1)

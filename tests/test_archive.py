@@ -45,3 +45,16 @@ def test_a_capped_kernel_path_counts_as_another_machine(monkeypatch):
     capped = archive.this_machine()
     assert capped != plain and capped.startswith(plain.rsplit(", torch", 1)[0])
     assert "kernels capped MKL_ENABLE_INSTRUCTIONS=AVX2" in capped
+
+
+def test_runs_only_trained_are_archived_by_their_training_summary(tmp_path):
+    """A learning-rate choice reads dev losses: its runs are trained, never decoded."""
+    results = tmp_path / "results"
+    trained = results / "lr/webnlg/m/prefix-lr3e-4/full/seed1"
+    trained.mkdir(parents=True)
+    (trained / "train.json").write_text(json.dumps({"dev_loss": 1.5}))
+    assert archive.archive_runs(results, tmp_path / "a") == []  # not finished as a test run
+    done = archive.archive_runs(results, tmp_path / "a", files=archive.TRAINED)
+    assert done == ["lr/webnlg/m/prefix-lr3e-4/full/seed1"]
+    assert (tmp_path / "a" / done[0] / "train.json").read_text() == '{"dev_loss": 1.5}'
+    assert archive.archive_runs(results, tmp_path / "a", files=archive.TRAINED) == []

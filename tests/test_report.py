@@ -156,6 +156,25 @@ def test_low_data_cells_quote_the_papers_claim_instead_of_a_full_data_row(tmp_pa
     assert "| 50.0 |" in low and "70.3" not in low and "2.9 BLEU" in md
 
 
+def test_a_low_data_setting_of_the_table5_ablations_is_set_beside_the_papers_full_data_rows(
+    tmp_path,
+):
+    """Table 5 exists at full data only: where its ablations ran on a low-data subset, they and
+    the prefix beside them show the paper's full-data numbers, labelled as such."""
+    runs = [
+        {**_run(tmp_path, f"{m}", 0.5, method=m, size=500), "prefix_length": 10}
+        for m in ("prefix", "emb-10", "infix-10")
+    ]
+    for r in runs:
+        r["type"] = r["method"]
+    spec = {"scale": "unit test", "paper_source": "ACL", "notes": [], "runs": runs}
+    summary = tables.build(spec, str(tmp_path / "t"), results_dir=str(tmp_path))
+    paper = dict(zip(summary["method"], summary["BLEU_paper"]))
+    assert paper["emb-10"] == 62.2 and paper["infix-10"] == 67.2 and paper["prefix"] == 70.3
+    rows = dict(zip(summary["method"], summary["paper_row"]))
+    assert rows["emb-10"] == "GPT-2 M EMB-10 (Table 5) (full data)"
+
+
 def test_a_table_of_several_data_sets_prints_each_in_its_own_columns(tmp_path):
     webnlg = {
         f"{m}_{t}": v

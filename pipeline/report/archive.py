@@ -11,7 +11,11 @@ named runs that another machine trained out of the archive (to ``DIR/{run path}`
 the replicate is trained again here whole; what was set aside measures the machines' spread
 (``python -m pipeline.report.rerun``).
 
-Usage: python -m pipeline.report.archive --results results/<config>/runs --archive DIR [--experiment E]
+Runs that are only trained (a learning-rate choice reads their dev loss; nothing is decoded)
+are archived with ``--trained-only``: their ``train.json``.
+
+Usage: python -m pipeline.report.archive --results results/<config>/runs --archive DIR
+           [--experiment E] [--trained-only]
        python -m pipeline.report.archive --archive DIR --set-aside DIR2 --runs RUN [RUN ...]
 """
 
@@ -26,25 +30,30 @@ from pipeline.io import atomic_path, read_json
 from pipeline.report.collect import machine_label
 from pipeline.runtime import entry_point
 
-# small files only: the exhibits and the significance test need nothing else
+# small files only: the exhibits and the significance test need nothing else; the first
+# file marks a finished run
 ARCHIVED = ("test.metrics.json", "test.hyp.txt", "train.json", "test.decode.json")
+TRAINED = ("train.json",)  # a run only trained (its dev loss chooses a learning rate)
 
 
 def archive_runs(
-    results: str | Path, archive: str | Path, experiment: str | None = None
+    results: str | Path,
+    archive: str | Path,
+    experiment: str | None = None,
+    files: tuple[str, ...] = ARCHIVED,
 ) -> list[str]:
-    """Copy every finished run (one with ``test.metrics.json``) not yet archived; return them."""
+    """Copy every finished run (one with ``files[0]``) not yet archived; return them."""
     results, archive = Path(results), Path(archive)
     done = []
-    pattern = f"{experiment}/**/test.metrics.json" if experiment else "**/test.metrics.json"
-    for metrics in sorted(results.glob(pattern)):
-        run = metrics.parent.relative_to(results)
+    pattern = f"{experiment}/**/{files[0]}" if experiment else f"**/{files[0]}"
+    for marker in sorted(results.glob(pattern)):
+        run = marker.parent.relative_to(results)
         dest = archive / run
-        if all((dest / f).exists() for f in ARCHIVED):
+        if all((dest / f).exists() for f in files):
             continue
-        for name in ARCHIVED:
+        for name in files:
             with atomic_path(dest / name) as tmp:
-                shutil.copyfile(metrics.parent / name, tmp)
+                shutil.copyfile(marker.parent / name, tmp)
         done.append(str(run))
     return done
 
@@ -84,6 +93,7 @@ def main(argv=None) -> None:
     p.add_argument("--experiment", default=None)
     p.add_argument("--set-aside", help="move the --runs another machine trained here")
     p.add_argument("--runs", nargs="+", default=[], help="run paths (with --set-aside)")
+    p.add_argument("--trained-only", action="store_true", help="archive train.json of trained runs")
     a = p.parse_args(argv)
     if bool(a.set_aside) == bool(a.results):
         p.error("give --results (archive finished runs) or --set-aside with --runs")
@@ -92,7 +102,8 @@ def main(argv=None) -> None:
         for run in set_aside(a.archive, a.runs, a.set_aside, machine):
             print(f"set aside {run} (not trained on {machine})")
         return
-    for run in archive_runs(a.results, a.archive, a.experiment):
+    files = TRAINED if a.trained_only else ARCHIVED
+    for run in archive_runs(a.results, a.archive, a.experiment, files):
         print(f"archived {run}")
 
 

@@ -39,12 +39,15 @@ def paper_numbers() -> dict:
         return yaml.safe_load(f)
 
 
+ABLATIONS = ("emb", "infix")  # Table 5's method families: one row per prefix length
+
+
 def paper_method(hparams: dict) -> str:
     """The paper's name for a run's method (adapters split by size: 3% vs 0.1%; the Table 5
     ablations by length: emb-10, infix-1, ...)."""
     if hparams["type"] == "adapter" and hparams.get("adapter_fraction", 0.03) < 0.01:
         return "adapter-small"
-    if hparams["type"] in ("emb", "infix"):
+    if hparams["type"] in ABLATIONS:
         return f"{hparams['type']}-{hparams['prefix_length']}"
     return hparams["type"]
 
@@ -79,7 +82,7 @@ def paper_row(
         table = paper_numbers()[release.paper_topic_table]
         numbers = table["rows"][default][row]["acl"][topic_split]
         return default, f"{row} ({table_name(release.paper_topic_table)}, {topic_split})", numbers
-    if method.split("-")[0] in ("emb", "infix"):  # the ablations: E2E's Table 5, GPT-2 M only
+    if method.split("-")[0] in ABLATIONS:  # E2E's Table 5, GPT-2 M only
         key = release.paper_ablation_table
         rows = paper_numbers()[key]["rows"]["GPT-2 M"] if key else {}
         if method.upper() not in rows:

@@ -25,7 +25,7 @@ from pipeline.report.collect import (
     machine_note,
     precision_note,
 )
-from pipeline.report.paper import paper_numbers, paper_row, paper_rows
+from pipeline.report.paper import ABLATIONS, paper_numbers, paper_row, paper_rows
 from pipeline.report.significance import paired_bootstrap, sd, spread_test
 
 
@@ -44,6 +44,13 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
         if col not in df:
             df = df.assign(**{col: df["dataset"] if col == "release" else None})
     rows = []
+    # Table 5 exists at full data only: a low-data setting where its ablations ran is set beside
+    # it (and its prefix beside the paper's PREFIX), labelled as the paper's full-data numbers
+    ablated = {
+        (d, s)
+        for d, s, t in zip(df["dataset"], df["setting"], df["type"])
+        if t.split("-")[0] in ABLATIONS
+    }
     keys = ["dataset", "model", "method", "type", "setting", "order"]
     for (dataset, model, method, mtype, sett, order), g in df.groupby(keys, sort=False):
         release, split = g["release"].iloc[0], g["topic_split"].iloc[0]
@@ -52,7 +59,9 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
         length = g["prefix_length"].iloc[0]
         length = None if pd.isna(length) else length
         pm, prow, paper = paper_row(model, mtype, release, length, split)
-        if sett != "full data":
+        if sett != "full data" and (dataset, sett) in ablated:
+            prow = f"{prow} (full data)"  # e.g. "EMB-10 (Table 5) (full data)"
+        elif sett != "full data":
             # the paper shows low-data results only as a figure (Fig. 3): no number to set
             # beside ours, and the full-data row would mislead
             prow, paper = "low-data: Fig. 3 only (no numbers)", {m: float("nan") for m in metrics}
