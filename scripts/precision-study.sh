@@ -16,13 +16,13 @@ cores="${1:-2}"
 cfg=config/precision.yaml
 out=docs/results/precision
 study=("$cfg" results/precision/runs "$out/runs" "$out/other-machines" "$cores")
-group() {  # size, subset, then "experiment/dataset:method" items, each in fp32 and in $ARMS
+group() {  # size, subset, then "experiment/dataset:method" items, each in fp32 and both designs
   local size="$1" subset="$2" item exp rest e
   shift 2
   local targets=()
   for item in "$@"; do
     exp="${item%%/*}" rest="${item#*/}"
-    for e in "$exp" $(printf "$exp-%s " $ARMS); do  # the arms the phase plans
+    for e in "$exp" "$exp-bf16" "$exp-mixed"; do
       [ "$e" = claims ] && continue  # the claims grid's archived fp32 runs
       targets+=("$e/${rest%%:*}/smollm2-135m/${rest#*:}/low${size}s${subset}/seed1")
     done
@@ -38,14 +38,15 @@ control() {  # two archived fp32 claims runs trained again here (results/precisi
   python -m pipeline.report.rerun --original docs/results/cpu-claims/runs \
     --rerun results/precision-control/runs --out "$out/control/rerun"
 }
+# phases in the order their verdicts matter: the demo's methods (words prefix, fine-tuning) at
+# every size in both designs, then the random prefix at 500 examples
 for phase in ${PHASES:-claims50 claims100 claims500 random500 control}; do
   for subset in 1 2 3 4 5; do
     case "$phase" in
-      claims50) ARMS="bf16 mixed" group 50 "$subset" claims/e2e:prefix claims/e2e:finetune \
-        claims-random/e2e:prefix-random ;;
-      claims100) ARMS=bf16 group 100 "$subset" claims/e2e:prefix claims/e2e:finetune ;;
-      claims500) ARMS=bf16 group 500 "$subset" claims/e2e:prefix claims/e2e:finetune ;;
-      random500) ARMS=bf16 group 500 "$subset" claims-random/e2e:prefix-random ;;
+      claims50) group 50 "$subset" claims/e2e:prefix claims/e2e:finetune claims-random/e2e:prefix-random ;;
+      claims100) group 100 "$subset" claims/e2e:prefix claims/e2e:finetune ;;
+      claims500) group 500 "$subset" claims/e2e:prefix claims/e2e:finetune ;;
+      random500) group 500 "$subset" claims-random/e2e:prefix-random ;;
       control) [ "$subset" = 1 ] && control ;;
       *) echo "unknown phase $phase" >&2; exit 2 ;;
     esac
