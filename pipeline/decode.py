@@ -24,7 +24,6 @@ Usage: python -m pipeline.decode --hparams JSON --run-dir DIR --model-dir DIR --
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import shutil
 import sys
@@ -298,7 +297,7 @@ def decode_run(a, placement: Placement, world: World) -> None:
     sources = [r["source"] for r in rows]
     past, infix = methods.method(hp["type"]).decoding_inputs(past)
     fmt = TextFormat.of(hp)
-    with placement.autocast() if placement.mixed else contextlib.nullcontext():
+    with placement.mixed_autocast():
         outputs = decode(
             lm, tok, sources, dc, past, True, hp.get("max_source_tokens"), infix, fmt, world
         )

@@ -204,6 +204,13 @@ class Placement:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.half)
 
+    def mixed_autocast(self):
+        """The context of the LM calls made outside the training step (a word initialisation's
+        phrase, an embedding-only prefix materialised for saving, decoding): in bf16-mixed the
+        half matmul weights meet fp32 activations only under autocast; fp32 and held-half models
+        compute as they are (a no-op, so their numbers do not change)."""
+        return self.autocast() if self.mixed else contextlib.nullcontext()
+
     def grad_scaler(self) -> torch.amp.GradScaler:
         """Loss scaling for fp16 (disabled, a pass-through, otherwise)."""
         return torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")

@@ -350,7 +350,8 @@ def build_model(hp: dict, model_dir: Path, seed: int, placement: Placement, worl
     lm = prepare_lm(hp, lm, placement)
     if hp.get("init_words"):  # L is the phrase's token count (docs/protocol.md §5)
         hp["prefix_length"] = phrase_length(tok, hp["init_words"])
-    system = methods.build(hp, lm, tok)
+    with placement.mixed_autocast():  # a word initialisation runs the frozen LM
+        system = methods.build(hp, lm, tok)
     accounting = methods.accounting(hp, system, lm)
     if world.active:  # the same initial weights everywhere; dropout from per-rank streams
         for p in system.parameters():
@@ -491,7 +492,8 @@ def train(
     final_dev = dev_loss(model.system, data.dev_batches, placement, world)
     model.system.eval()
     if world.main:
-        methods.save(hp, model.system, model.tok, out_dir)
+        with placement.mixed_autocast():  # an embedding-only prefix runs the LM to materialise
+            methods.save(hp, model.system, model.tok, out_dir)
     return summary(hp, seed, model, data, s, final_dev, t0, placement, world)
 
 

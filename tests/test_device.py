@@ -221,6 +221,25 @@ def test_bf16_mixed_holds_only_matmul_weights_in_bf16_and_keeps_the_residual_str
     assert all(p.grad is not None for p in system.parameters() if p.requires_grad)
 
 
+@pytest.mark.parametrize("placement", [BF16, MIXED], ids=["bf16", "bf16-mixed"])
+@pytest.mark.parametrize(
+    "method",
+    [{"type": "prefix", "init_words": "food"}, {"type": "emb"}],
+    ids=["prefix-from-words", "emb"],
+)
+def test_a_whole_run_trains_and_saves_in_each_bf16_design(tmp_path, tiny_models, placement, method):
+    """The LM calls a method makes outside the training step (a word initialisation's phrase,
+    an embedding-only prefix materialised for saving) compute in each design: bf16-mixed's half
+    matmul weights meet fp32 activations there too (found on SmolLM2: the word-initialised
+    prefix failed to build in bf16-mixed)."""
+    from pipeline.train import train
+
+    hp = {**HP, **method, "lr": 1e-3, "max_steps": 2, "eval_every": 1, "batch_size": 2}
+    summary = train(hp, tiny_models["llama"], ROWS, ROWS, tmp_path, 1, placement)
+    assert summary["steps"] == 2 and summary["precision"] == placement.precision
+    assert (tmp_path / "prefix.safetensors").exists()
+
+
 @pytest.mark.parametrize("arch", ["gpt2", "llama"])
 def test_bf16_mixed_decoding_equals_fp32_weights_under_autocast(tiny_models, arch):
     """Casting the matmul weights once changes nothing but speed: autocast rounds an fp32
