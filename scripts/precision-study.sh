@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# The precision study (config/precision.yaml): each run in fp32 and in the bf16 designs on
-# one machine, paired. A group (one protocol, size and subset: its fp32 and bf16 runs of every
-# method) is a replicate (scripts/replicate.sh): trained, decoded and scored, then archived into
-# docs/results/precision/runs (commit it); archived runs are never retrained; a group begun on
-# another machine is trained again here whole, its runs from there moved to
-# docs/results/precision/other-machines.
-# The claims protocol's fp32 prefix ("table-to-text:") and fine-tuning runs are the claims
-# grid's archive; the control retrains two of them here and compares (bit-identical expected).
+# The precision study (config/precision.yaml): each run in fp32 and in the bf16 designs,
+# paired, each pair on one machine. A replicate (scripts/replicate.sh) is trained, decoded and
+# scored, then archived into docs/results/precision/runs (commit it); archived runs are never
+# retrained; a replicate begun on another machine is trained again here whole, its runs from
+# there moved to docs/results/precision/other-machines.
+# - The word-initialised prefix and fine-tuning: their fp32 halves are the claims grid's
+#   archive (fp32 runs of these two give the same outputs on every CPU kind tried; the control retrains
+#   two of them here and compares), so each bf16 run stands alone and may run on any machine
+#   (the table names each cell's machines).
+# - The random prefix moves with the CPU kind in fp32 too: one subset's fp32 run and its runs
+#   in both designs are one replicate, trained on one machine.
 # `make precision-report` then rebuilds the table from everything finished.
-#   scripts/precision-study.sh [CORES]     (default 2; PHASES="claims50 claims500 ..."
+#   scripts/precision-study.sh [CORES]     (default 2; PHASES="claims100 claims50 ..."
 #                                           chooses what to run, in that order)
 set -euo pipefail
 source "$(dirname "$0")/replicate.sh"
@@ -16,18 +19,23 @@ cores="${1:-2}"
 cfg=config/precision.yaml
 out=docs/results/precision
 study=("$cfg" results/precision/runs "$out/runs" "$out/other-machines" "$cores")
-group() {  # size, subset, then "experiment/dataset:method" items, each in fp32 and both designs
-  local size="$1" subset="$2" item exp rest e
-  shift 2
-  local targets=()
-  for item in "$@"; do
-    exp="${item%%/*}" rest="${item#*/}"
-    for e in "$exp" "$exp-bf16" "$exp-mixed"; do
-      [ "$e" = claims ] && continue  # the claims grid's archived fp32 runs
-      targets+=("$e/${rest%%:*}/smollm2-135m/${rest#*:}/low${size}s${subset}/seed1")
-    done
+run_of() {  # experiment/dataset:method size subset -> a run's path
+  local exp="${1%%/*}" rest="${1#*/}"
+  echo "$exp/${rest%%:*}/smollm2-135m/${rest#*:}/low${2}s${3}/seed1"
+}
+words() {  # size subset: the word-initialised prefix and fine-tuning in both designs, each
+  local item design targets=()  # run standing alone (its fp32 twin is the claims archive's)
+  for item in claims/e2e:prefix claims/e2e:finetune; do
+    for design in bf16 mixed; do targets+=("$(run_of "${item/claims/claims-$design}" "$1" "$2")"); done
   done
-  replicate "${study[@]}" "group size $size subset $subset" "${targets[@]}"
+  replicate "$cfg" results/precision/runs "$out/runs" - "$cores" "size $1 subset $2 words and fine-tuning" "${targets[@]}"
+}
+random() {  # size subset: the random prefix in fp32 and both designs, one replicate
+  local e targets=()
+  for e in claims-random claims-random-bf16 claims-random-mixed; do
+    targets+=("$(run_of "$e/e2e:prefix-random" "$1" "$2")")
+  done
+  replicate "${study[@]}" "size $1 subset $2 random prefix" "${targets[@]}"
 }
 control() {  # two archived fp32 claims runs trained again here (results/precision-control)
   local runs=(claims/e2e/smollm2-135m/prefix/low50s1/seed1 claims/e2e/smollm2-135m/finetune/low50s1/seed1)
@@ -39,14 +47,12 @@ control() {  # two archived fp32 claims runs trained again here (results/precisi
     --rerun results/precision-control/runs --out "$out/control/rerun"
 }
 # phases in the order their verdicts matter: the demo's methods (words prefix, fine-tuning) at
-# every size in both designs, then the random prefix at 500 examples
-for phase in ${PHASES:-claims50 claims100 claims500 random500 control}; do
+# its sizes in both designs, then 500 examples, then the random prefix
+for phase in ${PHASES:-claims100 claims50 claims500 random50 random500 control}; do
   for subset in 1 2 3 4 5; do
     case "$phase" in
-      claims50) group 50 "$subset" claims/e2e:prefix claims/e2e:finetune claims-random/e2e:prefix-random ;;
-      claims100) group 100 "$subset" claims/e2e:prefix claims/e2e:finetune ;;
-      claims500) group 500 "$subset" claims/e2e:prefix claims/e2e:finetune ;;
-      random500) group 500 "$subset" claims-random/e2e:prefix-random ;;
+      claims50 | claims100 | claims500) words "${phase#claims}" "$subset" ;;
+      random50 | random500) random "${phase#random}" "$subset" ;;
       control) [ "$subset" = 1 ] && control ;;
       *) echo "unknown phase $phase" >&2; exit 2 ;;
     esac

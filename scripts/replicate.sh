@@ -6,7 +6,8 @@
 # ARCHIVE lacks, into ROOT (results/<config name>/runs), then archives what finished (commit
 # it); archived runs are never trained again. A replicate begun on another machine (CPU kind,
 # native or emulated bf16, kernel path, torch) is trained again here whole, its runs from there
-# moved to ASIDE. With TRAINED_ONLY=1 the runs are only trained (a learning-rate choice reads
+# moved to ASIDE; ASIDE "-" names runs that each stand alone (a run whose fp32 twin is the same
+# on every machine), trained together here without that check. With TRAINED_ONLY=1 the runs are only trained (a learning-rate choice reads
 # their dev loss) and archived by their train.json. JOBS: more snakemake options.
 replicate() {
   local cfg="$1" root="$2" archive="$3" aside="$4" cores="$5" label="$6"
@@ -20,8 +21,10 @@ replicate() {
   }
   _pending "$@"
   [ ${#pending[@]} -eq 0 ] && return 0
-  python -m pipeline.report.archive --archive "$archive" --set-aside "$aside" --runs "$@"
-  _pending "$@"
+  if [ "$aside" != - ]; then
+    python -m pipeline.report.archive --archive "$archive" --set-aside "$aside" --runs "$@"
+    _pending "$@"
+  fi
   echo "$label: ${#pending[@]} runs to go ($(date -u +%FT%TZ))"
   snakemake --cores "$cores" --keep-going ${JOBS:-} "${pending[@]}" --configfile "$cfg" || true
   python -m pipeline.report.archive --results "$root" --archive "$archive" "${only[@]}"

@@ -259,16 +259,21 @@ def markdown(results: list[dict], spec: dict) -> str:
         "checkpoints, B − A; s/step and decode s: means, A / B, over the pairs whose two "
         "runs computed on one machine (the speed-up beside). Faithful: |Δ| ≤ "
         f"{rule.TOLERANCE} and the runs-too interval includes 0 (the rule `precision: auto` "
-        "follows, pipeline/precision.py).",
+        "follows, pipeline/precision.py). Machines A / B: where each side's runs computed "
+        "(numbered below); a cell may pool pairs from several machines, each pair on one "
+        "(or, for runs whose fp32 outputs are the same on every CPU kind tried, with the fp32 "
+        "half from another).",
         "",
     ]
     lines += [f"- {n}" for n in spec.get("notes", [])]
+    machines = sorted({m for r in results for m in r["machines_a"] + r["machines_b"]})
+    number = {m: str(i) for i, m in enumerate(machines, 1)}
     lines += [
         "",
         "| Protocol | Method | Setting | pairs | A / B | BLEU A | BLEU B | Δ | 95% CI | "
         "95% CI, runs too | B better | identical | dev Δ | s/step A / B | decode s A / B | "
-        "faithful |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "machines A / B | faithful |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
@@ -290,13 +295,15 @@ def markdown(results: list[dict], spec: dict) -> str:
                     f"{r['dev_loss_delta']:+.4f}",
                     _speed(r, "step_seconds", "train_speedup", ".2f"),
                     _speed(r, "decode_seconds", "decode_speedup", ".0f"),
+                    " / ".join(
+                        ", ".join(number[m] for m in r[k]) for k in ("machines_a", "machines_b")
+                    ),
                     "yes" if r["faithful"] else "**no**",
                 ]
             )
             + " |"
         )
-    machines = sorted({m for r in results for m in r["machines_a"] + r["machines_b"]})
-    lines += ["", "Machines: " + "; ".join(machines) + "."]
+    lines += ["", "Machines: " + "; ".join(f"{number[m]}. {m}" for m in machines) + "."]
     return "\n".join(lines) + "\n"
 
 
