@@ -487,9 +487,11 @@ def train(
             if hp["checkpoint_every"] and s.step % hp["checkpoint_every"] == 0 and s.step < total:
                 save_state(ckpt_path, hp, model, optim, gen, s, placement.device, world)
     bar.close()
-    if s.best_state is not None:
+    if s.best_state is not None:  # its dev loss was measured when it was kept
         methods.restore_state(hp, model.system, s.best_state)
-    final_dev = dev_loss(model.system, data.dev_batches, placement, world)
+        final_dev = s.best_dev_loss
+    else:
+        final_dev = dev_loss(model.system, data.dev_batches, placement, world)
     model.system.eval()
     if world.main:
         with placement.mixed_autocast():  # an embedding-only prefix runs the LM to materialise
