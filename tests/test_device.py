@@ -240,6 +240,33 @@ def test_a_whole_run_trains_and_saves_in_each_bf16_design(tmp_path, tiny_models,
     assert (tmp_path / "prefix.safetensors").exists()
 
 
+@pytest.mark.parametrize("placement", [BF16, MIXED], ids=["bf16", "bf16-mixed"])
+def test_a_word_initialisation_fits_its_phrase_in_each_bf16_design_as_in_fp32(
+    tiny_models, placement
+):
+    """The regression onto the phrase's activations learns in every design (found on SmolLM2:
+    in bf16-mixed it ran inside the autocast region that computed the phrase, where torch
+    reused its first bf16 copy of the MLP's weights at every step: the fit never moved, the
+    prefix started 30x off its phrase and the runs decoded noise)."""
+    from pipeline.models.variants import phrase_length, phrase_past
+
+    errors = {}
+    for where in (Placement(torch.device("cpu"), "fp32"), placement):
+        lm, tok = load(tiny_models["llama"])
+        words = "table-to-text:"
+        hp = {**HP, "type": "prefix", "init_words": words, "mid_dim": 64,
+              "prefix_length": phrase_length(tok, words)}  # fmt: skip
+        lm = prepare_lm(hp, lm, where)
+        torch.manual_seed(0)
+        with where.mixed_autocast():  # as pipeline.train builds it
+            system = methods.build(hp, lm, tok)
+            target = phrase_past(lm, tok, words).float()
+        prefix = system.prefix.materialize().float()
+        errors[where.precision] = torch.nn.functional.mse_loss(prefix, target).item()
+    assert errors["fp32"] < 0.1 * target.pow(2).mean().item()  # a zero prefix's error
+    assert errors[placement.precision] < 2 * errors["fp32"] + 1e-3
+
+
 @pytest.mark.parametrize("arch", ["gpt2", "llama"])
 def test_bf16_mixed_decoding_equals_fp32_weights_under_autocast(tiny_models, arch):
     """Casting the matmul weights once changes nothing but speed: autocast rounds an fp32

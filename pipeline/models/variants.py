@@ -94,10 +94,14 @@ def fit_mlp(encoder: PrefixEncoder, target: torch.Tensor, steps: int, lr: float)
     # a stale gradient off P' for the training that follows.
     embeds = encoder.embedding(encoder.positions).detach()
     losses = []
-    for _ in range(steps):
-        loss = torch.nn.functional.mse_loss(encoder.mlp(embeds), target)
-        loss.backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        losses.append(loss.item())
+    # fp32 even where the caller computes the target under autocast (bf16-mixed): within one
+    # autocast region torch reuses its first bf16 copy of each weight, so the MLP would be fit
+    # with the weights it started from while Adam moved the real ones away
+    with torch.autocast(target.device.type, enabled=False):
+        for _ in range(steps):
+            loss = torch.nn.functional.mse_loss(encoder.mlp(embeds), target)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            losses.append(loss.item())
     return losses
