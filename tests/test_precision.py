@@ -270,7 +270,10 @@ def test_a_method_still_waiting_for_runs_gives_auto_no_verdict(tmp_path):
     results = study.build(spec, str(tmp_path / "out"))
     prefix_bf16 = {"precision": "bf16", "repeat_of": "c", "type": "prefix",
                    "init_words": "table-to-text:"}  # fmt: skip
-    spec["unfinished"] = [{"path": "c-bf16/prefix/low500s1", "experiment": "c-bf16", **prefix_bf16}]
+    missing = str(tmp_path / "not-trained-yet")  # a planned run without scores
+    spec["planned"] = [
+        {"path": "c-bf16/prefix/low500s1", "dir": missing, "experiment": "c-bf16", **prefix_bf16}
+    ]
     assert not study.complete(spec)
     assert study.pending(spec) == {("bf16", "prefix (words)")}
     study.write_evidence(results, tmp_path / "evidence.yaml", "test", spec)
@@ -279,7 +282,7 @@ def test_a_method_still_waiting_for_runs_gives_auto_no_verdict(tmp_path):
     assert precision.auto_precision({"finetune"}, read) == "auto:bf16"
 
     original = {"experiment": "c", "repeat_of": None, "precision": "fp32", "type": "finetune"}
-    spec["unfinished"] = [{"path": "c/finetune/low500s1", **original}]
+    spec["planned"] = [{"path": "c/finetune/low500s1", "dir": missing, **original}]
     assert study.pending(spec) == {(d, "finetune") for d in precision.DESIGNS}
     study.write_evidence(results, tmp_path / "evidence.yaml", "test", spec)
     assert "finetune" not in precision.evidence.__wrapped__(tmp_path / "evidence.yaml")["bf16"]

@@ -53,3 +53,17 @@ def test_an_archived_run_is_read_from_the_archive(tmp_path):
     targets = specs.targets(cfg, runs, "results/s")
     assert f"{tmp_path}/{archived.path}/test.metrics.json" in targets
     assert "results/s/figures/lowdata.png" in targets and "results/s/tables/e2e.md" in targets
+
+
+def test_a_spec_stays_the_same_while_its_runs_finish(tmp_path):
+    """The spec is a rule's params: if it changed as runs finished, every later invocation
+    would rebuild every exhibit."""
+    cfg = smoke()
+    runs = pconf.expand_runs(cfg)
+    results = str(tmp_path / "results")
+    before = specs.exhibit_spec(cfg, runs, "e2e_table", results)
+    for run in before["runs"]:
+        (tmp_path / run["dir"]).mkdir(parents=True, exist_ok=True)
+        (tmp_path / run["dir"] / "test.metrics.json").write_text("{}")
+    assert specs.exhibit_spec(cfg, runs, "e2e_table", results) == before
+    assert {r["path"] for r in before["planned"]} == {r["path"] for r in before["runs"]}

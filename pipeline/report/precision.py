@@ -355,12 +355,18 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> list[dic
     return results
 
 
+def unfinished(spec: dict) -> list[dict]:
+    """The spec's planned runs without scores yet (looked at now, not when the spec was
+    written)."""
+    return [r for r in spec.get("planned", []) if not Path(r["dir"], "test.metrics.json").exists()]
+
+
 def pending(spec: dict) -> set[tuple[str, str]]:
     """The verdicts (design, ``precision.method_key``) still waiting for runs: a repeat's
     unfinished run holds back its own design's verdict for its method; an original's, every
-    design's (the spec's ``unfinished`` runs)."""
+    design's."""
     out = set()
-    for r in spec.get("unfinished", []):
+    for r in unfinished(spec):
         key = rule.method_key(r["type"], r.get("init_words"))
         designs = [r["precision"]] if r["repeat_of"] else rule.DESIGNS
         out |= {(d, key) for d in designs}
@@ -369,7 +375,7 @@ def pending(spec: dict) -> set[tuple[str, str]]:
 
 def complete(spec: dict) -> bool:
     """Whether every run the study plans has finished."""
-    return not spec.get("unfinished") and len(spec["runs"]) >= spec.get("planned_runs", 0)
+    return not unfinished(spec) and len(spec["runs"]) >= len(spec.get("planned", []))
 
 
 def write_evidence(results: list[dict], path: str | Path, source: str, spec: dict) -> None:

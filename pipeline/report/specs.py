@@ -97,12 +97,14 @@ def exhibit_spec(config: dict, runs: list[Run], exhibit: str, results: str) -> d
         "title": ex.title,
         "paper_source": ex.paper_source,
         "kind": ex.stem if ex.figure else None,
-        "planned_runs": len(planned_runs(config, runs, exhibit)),
-        # the planned runs not finished yet, as what they are (the precision study's verdicts
-        # wait for their own runs: pipeline.report.precision.pending)
-        "unfinished": [
+        # every run the exhibit plans, finished or not: the builder sees which have finished
+        # when it reads them (the precision study's verdicts wait for their own runs:
+        # pipeline.report.precision.pending); the spec itself must not change as runs finish,
+        # or every new invocation would rebuild it
+        "planned": [
             {
                 "path": r.path,
+                "dir": run_dir(config, r, results),
                 "experiment": r.experiment,
                 "repeat_of": config["experiments"][r.experiment].get("repeat_of"),
                 "precision": precisions[r.experiment],
@@ -110,7 +112,6 @@ def exhibit_spec(config: dict, runs: list[Run], exhibit: str, results: str) -> d
                 "init_words": r.hparams.get("init_words"),
             }
             for r in planned_runs(config, runs, exhibit)
-            if not finished(config, r, results)
         ],
         "notes": _notes(config, chosen, results),
         "tests": {
