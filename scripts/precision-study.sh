@@ -5,9 +5,9 @@
 # retrained; a replicate begun on another machine is trained again here whole, its runs from
 # there moved to docs/results/precision/other-machines.
 # - The word-initialised prefix and fine-tuning: their fp32 halves are the claims grid's
-#   archive (fp32 runs of these two give the same outputs on every CPU kind tried; the control retrains
-#   two of them here and compares), so each bf16 run stands alone and may run on any machine
-#   (the table names each cell's machines).
+#   archive (fp32 runs of these two give the same outputs on every CPU kind tried; the control
+#   retrains two of them here and compares), so each bf16 run stands alone and may run on any
+#   machine (the table numbers each cell's machines).
 # - The random prefix moves with the CPU kind in fp32 too: one subset's fp32 run and its runs
 #   in both designs are one replicate, trained on one machine.
 # `make precision-report` then rebuilds the table from everything finished.
@@ -18,7 +18,8 @@ source "$(dirname "$0")/replicate.sh"
 cores="${1:-2}"
 cfg=config/precision.yaml
 out=docs/results/precision
-study=("$cfg" results/precision/runs "$out/runs" "$out/other-machines" "$cores")
+runs=results/precision/runs
+study=("$cfg" "$runs" "$out/runs" "$out/other-machines" "$cores")
 run_of() {  # experiment/dataset:method size subset -> a run's path
   local exp="${1%%/*}" rest="${1#*/}"
   echo "$exp/${rest%%:*}/smollm2-135m/${rest#*:}/low${2}s${3}/seed1"
@@ -29,7 +30,8 @@ words() {  # size subset design...: the word-initialised prefix and fine-tuning,
   for item in claims/e2e:prefix claims/e2e:finetune; do
     for design in "$@"; do targets+=("$(run_of "${item/claims/claims-$design}" "$size" "$subset")"); done
   done
-  replicate "$cfg" results/precision/runs "$out/runs" - "$cores" "size $size subset $subset words and fine-tuning ($*)" "${targets[@]}"
+  replicate "$cfg" "$runs" "$out/runs" - "$cores" \
+    "size $size subset $subset words and fine-tuning ($*)" "${targets[@]}"
 }
 random() {  # size subset: the random prefix in fp32 and both designs, one replicate
   local e targets=()

@@ -7,8 +7,9 @@
 # it); archived runs are never trained again. A replicate begun on another machine (CPU kind,
 # native or emulated bf16, kernel path, torch) is trained again here whole, its runs from there
 # moved to ASIDE; ASIDE "-" names runs that each stand alone (a run whose fp32 twin is the same
-# on every machine), trained together here without that check. With TRAINED_ONLY=1 the runs are only trained (a learning-rate choice reads
-# their dev loss) and archived by their train.json. JOBS: more snakemake options.
+# on every machine), trained together here without that check. With TRAINED_ONLY=1 the runs
+# are only trained (a learning-rate choice reads their dev loss) and archived by their
+# train.json. JOBS: more snakemake options.
 replicate() {
   local cfg="$1" root="$2" archive="$3" aside="$4" cores="$5" label="$6"
   shift 6

@@ -30,6 +30,7 @@ import yaml
 
 from pipeline import precision as rule
 from pipeline.io import atomic_path, read_json, read_jsonl, read_lines, write_json, write_text
+from pipeline.report import specs
 from pipeline.report.collect import collect, init_labels
 from pipeline.report.significance import paired_bootstrap
 from pipeline.runtime import entry_point
@@ -358,7 +359,7 @@ def build(spec: dict, out_prefix: str, results_dir: str = "results") -> list[dic
 def unfinished(spec: dict) -> list[dict]:
     """The spec's planned runs without scores yet (looked at now, not when the spec was
     written)."""
-    return [r for r in spec.get("planned", []) if not Path(r["dir"], "test.metrics.json").exists()]
+    return [r for r in spec.get("planned", []) if not specs.scored(r["dir"])]
 
 
 def pending(spec: dict) -> set[tuple[str, str]]:
@@ -374,7 +375,8 @@ def pending(spec: dict) -> set[tuple[str, str]]:
 
 
 def complete(spec: dict) -> bool:
-    """Whether every run the study plans has finished."""
+    """Whether every run the study plans has finished and the spec reads them all (a spec
+    written with ``report_finished_only`` before the last runs finished lists fewer)."""
     return not unfinished(spec) and len(spec["runs"]) >= len(spec.get("planned", []))
 
 

@@ -31,8 +31,13 @@ def run_dir(config: dict, run: Run, results: str) -> str:
     return os.path.join(results, "runs", run.path)
 
 
+def scored(run_dir: str) -> bool:
+    """Whether the run in ``run_dir`` has finished: its scores are its last output."""
+    return Path(run_dir, "test.metrics.json").exists()
+
+
 def finished(config: dict, run: Run, results: str) -> bool:
-    return Path(run_dir(config, run, results), "test.metrics.json").exists()
+    return scored(run_dir(config, run, results))
 
 
 def planned_runs(config: dict, runs: list[Run], exhibit: str) -> list[Run]:
