@@ -6,8 +6,9 @@
 # ARCHIVE lacks, into ROOT (results/<config name>/runs), then archives what finished (commit
 # it); archived runs are never trained again. A replicate begun on another machine (CPU kind,
 # native or emulated bf16, kernel path, torch) is trained again here whole, its runs from there
-# moved to ASIDE; ASIDE "-" names runs that each stand alone (a run whose fp32 twin is the same
-# on every machine), trained together here without that check. With TRAINED_ONLY=1 the runs
+# moved to ASIDE (those trained in ROOT but never archived, a sitting stopped mid-replicate, to
+# ROOT/../set-aside); ASIDE "-" names runs that each stand alone (a run whose fp32 twin is the
+# same on every machine), trained together here without that check. With TRAINED_ONLY=1 the runs
 # are only trained (a learning-rate choice reads their dev loss) and archived by their
 # train.json. JOBS: more snakemake options.
 replicate() {
@@ -23,7 +24,8 @@ replicate() {
   _pending "$@"
   [ ${#pending[@]} -eq 0 ] && return 0
   if [ "$aside" != - ]; then
-    python -m pipeline.report.archive --archive "$archive" --set-aside "$aside" --runs "$@"
+    python -m pipeline.report.archive --archive "$archive" --set-aside "$aside" --results "$root" \
+      --runs "$@"
     _pending "$@"
   fi
   echo "$label: ${#pending[@]} runs to go ($(date -u +%FT%TZ))"

@@ -16,7 +16,8 @@ are archived with ``--trained-only``: their ``train.json``.
 
 Usage: python -m pipeline.report.archive --results results/<config>/runs --archive DIR
            [--experiment E] [--trained-only]
-       python -m pipeline.report.archive --archive DIR --set-aside DIR2 --runs RUN [RUN ...]
+       python -m pipeline.report.archive --archive DIR --set-aside DIR2 [--results DIR3]
+           --runs RUN [RUN ...]
 """
 
 from __future__ import annotations
@@ -67,17 +68,34 @@ def this_machine() -> str:
     return machine_label(Placement(torch.device("cpu"), "fp32").describe())
 
 
-def set_aside(archive: str | Path, runs: list[str], aside: str | Path, machine: str) -> list[str]:
+def set_aside(
+    archive: str | Path,
+    runs: list[str],
+    aside: str | Path,
+    machine: str,
+    results: str | Path | None = None,
+) -> list[str]:
     """Move the archived ``runs`` that a machine other than ``machine`` trained to ``aside``;
-    return them. Runs not archived, or archived from ``machine``, stay where they are."""
+    return them. Runs not archived, or archived from ``machine``, stay where they are.
+
+    With ``results`` (the runs' folder, ``results/<config>/runs``), a run not archived that
+    another machine trained there (a sitting that stopped before its replicate finished, so
+    before archiving) is moved out of the way too, to ``results/<config>/set-aside``: left
+    there, Snakemake would count it as done and the archive would take it into a replicate
+    trained here."""
     moved = []
     for run in runs:
         src = Path(archive) / run
+        dest = Path(aside) / run
         if not (src / "train.json").exists():
-            continue
+            if results is None:
+                continue
+            src = Path(results) / run
+            dest = Path(results).parent / "set-aside" / run
+            if not (src / "train.json").exists():
+                continue
         if machine_label(read_json(src / "train.json").get("machine") or {}) == machine:
             continue
-        dest = Path(aside) / run
         if dest.exists():
             raise PipelineError(f"{dest}: a run is already set aside there; move it first")
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -88,18 +106,21 @@ def set_aside(archive: str | Path, runs: list[str], aside: str | Path, machine: 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--results", help="results/<config>/runs: archive its finished runs")
+    p.add_argument(
+        "--results", help="results/<config>/runs: archive its finished runs (with --set-aside: "
+        "set aside the runs another machine trained there)"
+    )
     p.add_argument("--archive", required=True)
     p.add_argument("--experiment", default=None)
     p.add_argument("--set-aside", help="move the --runs another machine trained here")
     p.add_argument("--runs", nargs="+", default=[], help="run paths (with --set-aside)")
     p.add_argument("--trained-only", action="store_true", help="archive train.json of trained runs")
     a = p.parse_args(argv)
-    if bool(a.set_aside) == bool(a.results):
+    if not (a.set_aside or a.results):
         p.error("give --results (archive finished runs) or --set-aside with --runs")
-    if a.set_aside:
+    if a.set_aside:  # --results: also the runs' folder, for runs trained but not archived
         machine = this_machine()
-        for run in set_aside(a.archive, a.runs, a.set_aside, machine):
+        for run in set_aside(a.archive, a.runs, a.set_aside, machine, a.results):
             print(f"set aside {run} (not trained on {machine})")
         return
     files = TRAINED if a.trained_only else ARCHIVED
