@@ -39,7 +39,11 @@ def test_a_replicates_run_another_machine_finished_but_never_archived_is_trained
     """A sitting that stops mid-replicate leaves finished runs in results/, not yet archived:
     on another machine they are moved out of the way, or Snakemake would count them done and
     the archive would take them into a replicate trained here. This machine's stay."""
-    runs = ["t5/m/emb-1/low500s1/seed1", "t5/m/prefix/low500s1/seed1", "t5/m/infix-1/low500s1/seed1"]
+    runs = [
+        "t5/m/emb-1/low500s1/seed1",
+        "t5/m/prefix/low500s1/seed1",
+        "t5/m/infix-1/low500s1/seed1",
+    ]
     results = tmp_path / "results" / "cpu-ablations" / "runs"
     _archived(results, runs[0], EPYC)
     _archived(results, runs[1], XEON)
@@ -50,7 +54,8 @@ def test_a_replicates_run_another_machine_finished_but_never_archived_is_trained
     assert not (results / runs[0]).exists()
     assert (tmp_path / "results" / "cpu-ablations" / "set-aside" / runs[0] / "train.json").exists()
     assert (results / runs[1] / "train.json").exists()
-    assert not (tmp_path / "aside").exists()  # the committed set-aside folder gets archived runs only
+    # the committed set-aside folder holds archived runs only
+    assert not (tmp_path / "aside").exists()
 
 
 def test_a_capped_kernel_path_counts_as_another_machine(monkeypatch):

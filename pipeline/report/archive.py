@@ -107,8 +107,9 @@ def set_aside(
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
-        "--results", help="results/<config>/runs: archive its finished runs (with --set-aside: "
-        "set aside the runs another machine trained there)"
+        "--results",
+        help="results/<config>/runs: archive its finished runs (with --set-aside: "
+        "set aside the runs another machine trained there)",
     )
     p.add_argument("--archive", required=True)
     p.add_argument("--experiment", default=None)
