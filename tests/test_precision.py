@@ -85,9 +85,9 @@ def test_the_shipped_precision_study_pairs_every_bf16_run_with_an_fp32_one():
     fp32 = {(r.experiment, r.method, r.regime, r.seed) for r in runs}
     bf16 = [r for r in runs if pconf.experiment_precision(cfg, r.experiment) != "fp32"]
     per_design = collections.Counter(exps[r.experiment]["precision"] for r in bf16)
-    # each design: words prefix and fine-tuning at 50 / 100 / 500, random prefix at 50 / 500;
-    # 5 subsets each
-    assert per_design == {"bf16": 5 * (2 * 3 + 2), "bf16-mixed": 5 * (2 * 3 + 2)}
+    # bf16: words prefix and fine-tuning at 50 / 100 / 500, random prefix at 50 / 500;
+    # bf16-mixed: words prefix and fine-tuning at 50 / 100, random prefix at 50; 5 subsets each
+    assert per_design == {"bf16": 5 * (2 * 3 + 2), "bf16-mixed": 5 * (2 * 2 + 1)}
     for r in bf16:
         original = exps[r.experiment]["repeat_of"]
         assert pconf.experiment_precision(cfg, original) == "fp32"
