@@ -4,6 +4,7 @@ rule `precision: auto` follows (bf16 only for methods the study found faithful).
 import collections
 import copy
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -248,6 +249,23 @@ def test_the_study_pairs_runs_and_reports_every_cell_pooled_and_per_method(tmp_p
     assert not any(setting == study.ALL_CELLS for _, setting in by)
     md = (tmp_path / "out.md").read_text()
     assert "| c | finetune | 50 examples | 3 | fp32 / bf16 |" in md and "**no**" in md
+
+
+def test_a_resumed_runs_seconds_do_not_enter_the_training_speed(tmp_path):
+    """A run resumed from its checkpoint records the seconds of its last attempt only: its pair
+    leaves the training speed (decoding still counts), or the speed-up would be invented."""
+    spec = _study(tmp_path)
+    resumed = next(r for r in spec["runs"] if r["path"] == "c-bf16/finetune/low50s1")
+    summary = Path(resumed["dir"]) / "train.json"
+    t = json.loads(summary.read_text())
+    summary.write_text(json.dumps({**t, "seconds": 1, "resumed_from_steps": [9]}))
+    by = {(r["method"], r["setting"]): r for r in study.build(spec, str(tmp_path / "out"))}
+    ft = by[("finetune", "50 examples")]
+    assert ft["train_speed_pairs"] == 2 and ft["speed_pairs"] == 3
+    assert ft["train_speedup"] == pytest.approx(2.0) and ft["decode_speedup"] == pytest.approx(2)
+    assert by[("finetune", study.POOLED)]["train_speed_pairs"] == 5
+    md = (tmp_path / "out.md").read_text()
+    assert "| 2.00 / 1.00 (2.00x, 2 pairs) | 10 / 5 (2.00x) |" in md
 
 
 def test_the_verdict_is_per_method_type_over_its_own_cells(tmp_path):

@@ -23,6 +23,7 @@ Usage: python -m pipeline.report.precision --spec JSON --out-prefix PREFIX [--ev
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +41,8 @@ ALL_CELLS = "all cells"  # a method type over every protocol, initialisation and
 
 
 def timings(run_dir: str) -> dict:
-    """Dev loss of the kept checkpoint, seconds per training step, seconds of decoding."""
+    """Dev loss of the kept checkpoint, seconds per training step, seconds of decoding, and
+    whether training resumed (its seconds then cover the last attempt only)."""
     t = read_json(Path(run_dir) / "train.json")
     decode = Path(run_dir) / "test.decode.json"
     return {
@@ -48,6 +50,7 @@ def timings(run_dir: str) -> dict:
         "step_seconds": t["seconds"] / max(t["steps"], 1),
         "decode_seconds": read_json(decode)["seconds"] if decode.exists() else float("nan"),
         "native_bf16": (t.get("machine") or {}).get("cpu_bf16"),
+        "resumed": bool(t.get("resumed_from_steps")),
     }
 
 
@@ -87,12 +90,15 @@ def _cell(g: pd.DataFrame, references: list[list[str]]) -> dict:
     tb = [timings(d) for d in g["dir_b"]]
     # speed only from pairs computed on one machine: another CPU's seconds say nothing here
     same = [i for i, (x, y) in enumerate(zip(g["machine_a"], g["machine_b"])) if x == y]
+    # and training speed only from runs trained in one attempt (a resumed run's seconds are its
+    # last attempt's)
+    steady = [i for i in same if not (ta[i]["resumed"] or tb[i]["resumed"])]
 
     def mean(rows, key, only=None):
         rows = rows if only is None else [rows[i] for i in only]
         return float(pd.Series([r[key] for r in rows], dtype=float).mean())
 
-    step_a, step_b = mean(ta, "step_seconds", same), mean(tb, "step_seconds", same)
+    step_a, step_b = mean(ta, "step_seconds", steady), mean(tb, "step_seconds", steady)
     dec_a, dec_b = mean(ta, "decode_seconds", same), mean(tb, "decode_seconds", same)
     return {
         "pairs": len(g),
@@ -116,6 +122,7 @@ def _cell(g: pd.DataFrame, references: list[list[str]]) -> dict:
         "train_speedup": step_a / step_b,
         "decode_speedup": dec_a / dec_b,
         "speed_pairs": len(same),
+        "train_speed_pairs": len(steady),
         "machines_a": sorted(set(g["machine_a"])),
         "machines_b": sorted(set(g["machine_b"])),
         "native_bf16": sorted({str(t["native_bf16"]) for t in tb}),
@@ -181,28 +188,24 @@ def _pool(parts: list[dict]) -> dict:
     widest part's hull (conservative: no joint resampling across test sets)."""
     n = sum(p["pairs"] for p in parts)
 
-    def w(key):
-        return sum(p[key] * p["pairs"] for p in parts) / n
+    def w(key, count="pairs"):  # seconds: over the parts' timed pairs only
+        total = sum(p[count] for p in parts)
+        return sum(p[key] * p[count] for p in parts if p[count]) / total if total else math.nan
 
     res = {**parts[0], "pairs": n}
-    for key in (
-        "bleu_a",
-        "bleu_b",
-        "delta",
-        "identical_outputs",
-        "dev_loss_delta",
-        "step_seconds_a",
-        "step_seconds_b",
-        "decode_seconds_a",
-        "decode_seconds_b",
-    ):
+    for key in ("bleu_a", "bleu_b", "delta", "identical_outputs", "dev_loss_delta"):
         res[key] = w(key)
+    for key in ("step_seconds_a", "step_seconds_b"):
+        res[key] = w(key, "train_speed_pairs")
+    for key in ("decode_seconds_a", "decode_seconds_b"):
+        res[key] = w(key, "speed_pairs")
     for key in ("ci95", "ci95_runs"):
         res[key] = [min(p[key][0] for p in parts), max(p[key][1] for p in parts)]
     res["p"] = res["p_runs"] = None
     res["b_better"] = sum(p["b_better"] for p in parts)
     res["pair_deltas"] = [d for p in parts for d in p["pair_deltas"]]
     res["speed_pairs"] = sum(p["speed_pairs"] for p in parts)
+    res["train_speed_pairs"] = sum(p["train_speed_pairs"] for p in parts)
     res["train_speedup"] = res["step_seconds_a"] / res["step_seconds_b"]
     res["decode_speedup"] = res["decode_seconds_a"] / res["decode_seconds_b"]
     for key in ("machines_a", "machines_b", "native_bf16"):
@@ -235,12 +238,13 @@ def verdicts(results: list[dict]) -> dict:
     return out
 
 
-def _speed(r: dict, key: str, ratio: str, fmt: str) -> str:
-    """A / B seconds and the speed-up, from the pairs computed on one machine."""
+def _speed(r: dict, key: str, ratio: str, fmt: str, timed: str = "speed_pairs") -> str:
+    """A / B seconds and the speed-up, from the pairs computed on one machine (``timed``
+    counts them)."""
     a, b = r[f"{key}_a"], r[f"{key}_b"]
     if not r["speed_pairs"] or pd.isna(a) or pd.isna(b):
-        return "– (A timed elsewhere)"
-    n = "" if r["speed_pairs"] == r["pairs"] else f", {r['speed_pairs']} pairs"
+        return "– (A timed elsewhere)" if not r["speed_pairs"] else "– (resumed runs)"
+    n = "" if r[timed] == r["pairs"] else f", {r[timed]} pairs"
     return f"{a:{fmt}} / {b:{fmt}} ({r[ratio]:.2f}x{n})"
 
 
@@ -258,7 +262,8 @@ def markdown(results: list[dict], spec: dict) -> str:
         "with the training subsets resampled too (runs too); B better: pairs where B scores "
         "higher; identical: share of test outputs equal in both; dev Δ: dev loss of the kept "
         "checkpoints, B − A; s/step and decode s: means, A / B, over the pairs whose two "
-        "runs computed on one machine (the speed-up beside). Faithful: |Δ| ≤ "
+        "runs computed on one machine (the speed-up beside; s/step only over runs trained in "
+        "one attempt, not resumed). Faithful: |Δ| ≤ "
         f"{rule.TOLERANCE} and the runs-too interval includes 0 (the rule `precision: auto` "
         "follows, pipeline/precision.py). Machines A / B: where each side's runs computed "
         "(numbered below); a cell may pool pairs from several machines, each pair on one "
@@ -294,7 +299,7 @@ def markdown(results: list[dict], spec: dict) -> str:
                     f"{r['b_better']} of {r['pairs']}",
                     f"{100 * r['identical_outputs']:.0f}%",
                     f"{r['dev_loss_delta']:+.4f}",
-                    _speed(r, "step_seconds", "train_speedup", ".2f"),
+                    _speed(r, "step_seconds", "train_speedup", ".2f", "train_speed_pairs"),
                     _speed(r, "decode_seconds", "decode_speedup", ".0f"),
                     " / ".join(
                         ", ".join(number[m] for m in r[k]) for k in ("machines_a", "machines_b")
@@ -340,7 +345,7 @@ CSV_COLUMNS = [
     "protocol", "method", "setting", "pairs", "precision_a", "precision_b", "bleu_a", "bleu_b",
     "delta", "ci95", "ci95_runs", "b_better", "identical_outputs", "dev_loss_delta",
     "step_seconds_a", "step_seconds_b", "train_speedup", "decode_seconds_a", "decode_seconds_b",
-    "decode_speedup", "speed_pairs", "faithful",
+    "decode_speedup", "speed_pairs", "train_speed_pairs", "faithful",
 ]  # fmt: skip
 
 
