@@ -18,8 +18,8 @@ source "$(dirname "$0")/replicate.sh"
 cores="${1:-2}"
 cfg=config/precision.yaml
 out=docs/results/precision
-runs=results/precision/runs
-study=("$cfg" "$runs" "$out/runs" "$out/other-machines" "$cores")
+root=results/precision/runs
+study=("$cfg" "$root" "$out/runs" "$out/other-machines" "$cores")
 run_of() {  # experiment/dataset:method size subset -> a run's path
   local exp="${1%%/*}" rest="${1#*/}"
   echo "$exp/${rest%%:*}/smollm2-135m/${rest#*:}/low${2}s${3}/seed1"
@@ -30,7 +30,7 @@ words() {  # size subset design...: the word-initialised prefix and fine-tuning,
   for item in claims/e2e:prefix claims/e2e:finetune; do
     for design in "$@"; do targets+=("$(run_of "${item/claims/claims-$design}" "$size" "$subset")"); done
   done
-  replicate "$cfg" "$runs" "$out/runs" - "$cores" \
+  replicate "$cfg" "$root" "$out/runs" - "$cores" \
     "size $size subset $subset words and fine-tuning ($*)" "${targets[@]}"
 }
 random() {  # size subset design...: the random prefix in fp32 and the designs, one replicate

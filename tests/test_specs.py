@@ -2,6 +2,7 @@
 runs an exhibit reads, its spec, and the DAG's default targets."""
 
 import copy
+from pathlib import Path
 
 import yaml
 
@@ -63,7 +64,7 @@ def test_a_spec_stays_the_same_while_its_runs_finish(tmp_path):
     results = str(tmp_path / "results")
     before = specs.exhibit_spec(cfg, runs, "e2e_table", results)
     for run in before["runs"]:
-        (tmp_path / run["dir"]).mkdir(parents=True, exist_ok=True)
-        (tmp_path / run["dir"] / "test.metrics.json").write_text("{}")
+        Path(run["dir"]).mkdir(parents=True, exist_ok=True)
+        Path(run["dir"], "test.metrics.json").write_text("{}")
     assert specs.exhibit_spec(cfg, runs, "e2e_table", results) == before
     assert {r["path"] for r in before["planned"]} == {r["path"] for r in before["runs"]}

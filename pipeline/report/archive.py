@@ -85,15 +85,11 @@ def set_aside(
     trained here."""
     moved = []
     for run in runs:
-        src = Path(archive) / run
-        dest = Path(aside) / run
+        src, dest = Path(archive) / run, Path(aside) / run
+        if not (src / "train.json").exists() and results is not None:
+            src, dest = Path(results) / run, Path(results).parent / "set-aside" / run
         if not (src / "train.json").exists():
-            if results is None:
-                continue
-            src = Path(results) / run
-            dest = Path(results).parent / "set-aside" / run
-            if not (src / "train.json").exists():
-                continue
+            continue
         if machine_label(read_json(src / "train.json").get("machine") or {}) == machine:
             continue
         if dest.exists():

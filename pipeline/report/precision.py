@@ -242,8 +242,10 @@ def _speed(r: dict, key: str, ratio: str, fmt: str, timed: str = "speed_pairs") 
     """A / B seconds and the speed-up, from the pairs computed on one machine (``timed``
     counts them)."""
     a, b = r[f"{key}_a"], r[f"{key}_b"]
+    if r["speed_pairs"] and not r[timed]:
+        return "– (resumed runs)"
     if not r["speed_pairs"] or pd.isna(a) or pd.isna(b):
-        return "– (A timed elsewhere)" if not r["speed_pairs"] else "– (resumed runs)"
+        return "– (A timed elsewhere)"
     n = "" if r[timed] == r["pairs"] else f", {r[timed]} pairs"
     return f"{a:{fmt}} / {b:{fmt}} ({r[ratio]:.2f}x{n})"
 
