@@ -5,7 +5,8 @@
 #         method) is written to docs/results/cpu-extrapolation/lr-choice/choice.{md,json}
 #   grid  config/cpu-extrapolation.yaml, one replicate (training seed) at a time
 #         (scripts/replicate.sh), refused unless its learning rates are the ones chosen; then
-#         the table is rebuilt from everything finished
+#         the table is rebuilt from everything finished and every archived run is re-scored
+#         from its outputs (rescore.md)
 #   scripts/cpu-extrapolation.sh [CORES]   (default 2; PHASES="lr grid" chooses)
 set -euo pipefail
 source "$(dirname "$0")/replicate.sh"
@@ -38,6 +39,7 @@ for phase in ${PHASES:-lr grid}; do
         --config report_finished_only=True
       (cd results/cpu-extrapolation && cp tables/webnlg.md tables/webnlg.csv tables/webnlg.tex \
         tables/webnlg.significance.json "$OLDPWD/$out/")
+      python -m pipeline.report.rescore --archive "$out/runs" --jobs "$cores" --out "$out/rescore.md"
       ;;
     *) echo "unknown phase $phase" >&2; exit 2 ;;
   esac
