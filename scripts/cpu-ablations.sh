@@ -3,7 +3,8 @@
 # at a time (scripts/replicate.sh): its 11 runs (PREFIX, EMB-1/10/20, INFIX-1/10/20 and the
 # prefix lengths 1/5/20/40) trained, decoded, scored and archived into
 # docs/results/cpu-ablations/runs (commit it), then the table and the figure are rebuilt from
-# everything finished, and every archived run is re-scored from its outputs (rescore.md).
+# everything finished, every archived run is re-scored from its outputs (rescore.md) and their
+# measured seconds summed per arm (cost.md).
 #   scripts/cpu-ablations.sh [CORES]      (default 2; JOBS=... to pass more snakemake options)
 set -euo pipefail
 source "$(dirname "$0")/replicate.sh"
@@ -27,3 +28,4 @@ snakemake --cores 1 results/cpu-ablations/tables/e2e.md results/cpu-ablations/fi
 (cd results/cpu-ablations && cp tables/e2e.md tables/e2e.csv tables/e2e.tex tables/e2e.significance.json \
   figures/prefix_length.png figures/prefix_length.pdf "$OLDPWD/$out/")
 python -m pipeline.report.rescore --archive "$out/runs" --jobs "$cores" --out "$out/rescore.md"
+python -m pipeline.report.run_cost --runs "$out/runs" --out "$out/cost.md"

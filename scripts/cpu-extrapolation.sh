@@ -6,7 +6,7 @@
 #   grid  config/cpu-extrapolation.yaml, one replicate (training seed) at a time
 #         (scripts/replicate.sh), refused unless its learning rates are the ones chosen; then
 #         the table is rebuilt from everything finished and every archived run is re-scored
-#         from its outputs (rescore.md)
+#         from its outputs (rescore.md); each phase sums its runs' measured seconds (cost.md)
 #   scripts/cpu-extrapolation.sh [CORES]   (default 2; PHASES="lr grid" chooses)
 set -euo pipefail
 source "$(dirname "$0")/replicate.sh"
@@ -25,6 +25,7 @@ for phase in ${PHASES:-lr grid}; do
       TRAINED_ONLY=1 replicate config/cpu-extrapolation-lr.yaml results/cpu-extrapolation-lr/runs \
         "$out/lr-choice/runs" "$out/lr-choice/other-machines" "$cores" "learning rates" "${targets[@]}"
       python -m pipeline.report.lr_choice --runs "$out/lr-choice/runs" --out "$choice"
+      python -m pipeline.report.run_cost --runs "$out/lr-choice/runs" --out "$out/lr-choice/cost.md"
       ;;
     grid)
       cfg=config/cpu-extrapolation.yaml
@@ -40,6 +41,7 @@ for phase in ${PHASES:-lr grid}; do
       (cd results/cpu-extrapolation && cp tables/webnlg.md tables/webnlg.csv tables/webnlg.tex \
         tables/webnlg.significance.json "$OLDPWD/$out/")
       python -m pipeline.report.rescore --archive "$out/runs" --jobs "$cores" --out "$out/rescore.md"
+      python -m pipeline.report.run_cost --runs "$out/runs" --out "$out/cost.md"
       ;;
     *) echo "unknown phase $phase" >&2; exit 2 ;;
   esac

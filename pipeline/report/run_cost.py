@@ -1,0 +1,121 @@
+"""What the archived runs of a grid cost, measured: seconds of training and decoding per run.
+
+Every run records its own seconds (``train.json``: training, the dev-loss measurements
+included; ``test.decode.json``: decoding the test set) and the machine it ran on. This sums
+them per arm (method and training regime, seeds and subsets pooled): runs, steps, seconds of
+training per run and per step, seconds of decoding per run, and CPU-hours (one thread per job,
+so seconds are CPU-seconds). A resumed run's ``seconds`` cover its last attempt only: such
+runs are counted but left out of the seconds. Scoring (seconds per run, mostly the JVM) is
+left out.
+
+Usage: python -m pipeline.report.run_cost --runs DIR [--out FILE.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import defaultdict
+from pathlib import Path
+from statistics import mean
+
+from pipeline.errors import InputError
+from pipeline.io import read_json, write_text
+from pipeline.report.collect import machine_label
+from pipeline.runtime import entry_point
+
+
+def arm_of(run: str) -> tuple[str, str, str]:
+    """(experiment, method, regime) of ``experiment/dataset/model/method/regime/seed``, the
+    regime without its subset: ``low500s2`` -> ``low500``."""
+    experiment, _dataset, _model, method, regime, _seed = run.split("/")
+    return experiment, method, re.sub(r"s\d+$", "", regime)
+
+
+def measured(runs_dir: str | Path) -> list[dict]:
+    """Each archived run's seconds, steps, machine and whether its training resumed."""
+    runs_dir = Path(runs_dir)
+    out = []
+    for summary in sorted(runs_dir.glob("**/train.json")):
+        t = read_json(summary)
+        decode = summary.with_name("test.decode.json")
+        out.append(
+            {
+                "run": str(summary.parent.relative_to(runs_dir)),
+                "steps": t["steps"],
+                "train_seconds": t["seconds"],
+                "decode_seconds": read_json(decode)["seconds"] if decode.exists() else None,
+                "resumed": bool(t.get("resumed_from_steps")),
+                "machine": machine_label(t.get("machine") or {}),
+            }
+        )
+    return out
+
+
+def table(runs: list[dict]) -> str:
+    arms = defaultdict(list)
+    for r in runs:
+        arms[arm_of(r["run"])].append(r)
+    lines = [
+        "| experiment | method | regime | runs | steps | train s per run | s per step "
+        "| decode s per run | CPU-h |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    total = 0.0
+    for (experiment, method, regime), rs in sorted(arms.items()):
+        timed = [r for r in rs if not r["resumed"]]
+        decoded = [r["decode_seconds"] for r in rs if r["decode_seconds"] is not None]
+        train = [r["train_seconds"] for r in timed]
+        # every run counted: a resumed one at its timed peers' mean
+        hours = (mean(train) * len(rs) if train else 0.0) + sum(decoded)
+        total += hours
+        step = mean(r["train_seconds"] / max(r["steps"], 1) for r in timed) if timed else None
+        resumed = len(rs) - len(timed)
+        lines.append(
+            f"| {experiment} | {method} | {regime} | {len(rs)}"
+            + (f" ({resumed} resumed)" if resumed else "")
+            + f" | {_range(r['steps'] for r in rs)} | {_span(train)} | "
+            + ("–" if step is None else f"{step:.1f}")
+            + f" | {_span(decoded)} | {hours / 3600:.2f} |"
+        )
+    machines = sorted({r["machine"] for r in runs})
+    return (
+        "\n".join(lines)
+        + f"\n\n{len(runs)} runs, {total / 3600:.1f} CPU-hours of training and decoding "
+        "(one thread per job; two jobs side by side on 2 cores); machines: "
+        + "; ".join(machines)
+        + "\n"
+    )
+
+
+def _span(xs) -> str:
+    """Mean (min-max) of a few seconds, or – when none was measured."""
+    xs = list(xs)
+    if not xs:
+        return "–"
+    if len(xs) == 1:
+        return f"{xs[0]:.0f}"
+    return f"{mean(xs):.0f} ({min(xs):.0f}-{max(xs):.0f})"
+
+
+def _range(xs) -> str:
+    xs = sorted(set(xs))
+    return str(xs[0]) if len(xs) == 1 else f"{xs[0]}-{xs[-1]}"
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", required=True, help="an archive of runs (train.json per run)")
+    p.add_argument("--out", default=None, help="write the table here (Markdown)")
+    a = p.parse_args(argv)
+    runs = measured(a.runs)
+    if not runs:
+        raise InputError(f"{a.runs}: no archived run (train.json)")
+    text = f"# Measured cost of the runs in {a.runs}\n\n" + table(runs)
+    if a.out:
+        write_text(a.out, text)
+    print(text, end="")
+
+
+if __name__ == "__main__":
+    entry_point(main)
