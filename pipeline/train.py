@@ -110,6 +110,8 @@ class LoopState:
     best_dev_loss: float = math.inf
     best_state: dict | None = None  # trainable tensors at the best dev loss
     resumed_from: list[int] = field(default_factory=list)
+    # the machine of each attempt (Placement.describe()): a run resumed elsewhere says so
+    machines: list[dict] = field(default_factory=list)
 
 
 def linear_schedule(opt, warmup: int, total: int) -> torch.optim.lr_scheduler.LambdaLR:
@@ -263,6 +265,9 @@ def batches_of(examples, batch_size: int, pad_id: int, decoder_start: int | None
 
 
 CHECKPOINT = "checkpoint.pt"
+# beside it, what it holds in plain JSON (step, the attempts' machines), so that tools can tell
+# where an unfinished run was trained without loading torch (pipeline.report.archive)
+CHECKPOINT_INFO = "checkpoint.json"
 CPU_FP32 = Placement(torch.device("cpu"), "fp32")
 
 
@@ -409,7 +414,7 @@ def resume(
 
 
 def save_state(path: Path, hp, model: Model, optim: Optimiser, gen, s: LoopState, device, world):
-    """Everything ``resume`` needs (rank 0 writes)."""
+    """Everything ``resume`` needs (rank 0 writes), and its plain-JSON description."""
     if not world.main:
         return
     save_checkpoint(
@@ -424,6 +429,7 @@ def save_state(path: Path, hp, model: Model, optim: Optimiser, gen, s: LoopState
             "loop": vars(s),  # plain containers: a weights_only load reads them
         },
     )
+    write_json(path.with_name(CHECKPOINT_INFO), {"step": s.step, "machines": s.machines})
 
 
 def keep_if_best(hp: dict, model: Model, data: Data, s: LoopState, placement, world) -> None:
@@ -462,6 +468,8 @@ def train(
     optim = make_optimiser(hp, model, total, placement)
     ckpt_path = out_dir / CHECKPOINT
     s = resume(ckpt_path, hp, model, optim, gen, seed, placement, world)
+    # JSON-plain (torch's version is a str subclass a weights_only load refuses)
+    s.machines = s.machines + [json.loads(json.dumps(placement.describe()))]
 
     model.system.train()
     bar = tqdm(
@@ -519,6 +527,7 @@ def summary(hp, seed, model: Model, data: Data, s: LoopState, final_dev, t0, pla
         "precision": placement.precision,
         "processes": world.size,
         "machine": placement.describe(),
+        "machines": s.machines,  # one per attempt: more than one when the run resumed
     }
 
 
@@ -616,6 +625,7 @@ def main(argv=None) -> None:
             write_json(a.out_dir / "train.json", summary)
             # the run is complete: its checkpoint would only waste disk
             (a.out_dir / CHECKPOINT).unlink(missing_ok=True)
+            (a.out_dir / CHECKPOINT_INFO).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -81,3 +81,38 @@ def test_runs_only_trained_are_archived_by_their_training_summary(tmp_path):
     assert done == ["lr/webnlg/m/prefix-lr3e-4/full/seed1"]
     assert (tmp_path / "a" / done[0] / "train.json").read_text() == '{"dev_loss": 1.5}'
     assert archive.archive_runs(results, tmp_path / "a", files=archive.TRAINED) == []
+
+
+def test_a_run_begun_on_another_machine_is_trained_again_here_not_resumed(tmp_path):
+    """A long run checkpoints, so a sitting that stops mid-run leaves a checkpoint: resumed on
+    another CPU kind, the run would be trained partly on each. Its folder is moved out of the
+    way (training starts afresh here); a checkpoint of this machine's is resumed."""
+    runs = ["x/webnlg/m/finetune/full/seed1", "x/webnlg/m/prefix/full/seed1"]
+    results = tmp_path / "results" / "cpu-extrapolation" / "runs"
+    for run, machine in zip(runs, (EPYC, XEON)):
+        (results / run).mkdir(parents=True)
+        (results / run / "checkpoint.pt").write_bytes(b"")
+        (results / run / "checkpoint.json").write_text(
+            json.dumps({"step": 300, "machines": [machine]})
+        )
+    moved = archive.set_aside(
+        tmp_path / "archive", runs, tmp_path / "aside", machine_label(XEON), results
+    )
+    assert moved == [runs[0]]
+    assert not (results / runs[0]).exists()
+    assert (results / runs[1] / "checkpoint.pt").exists()
+
+
+def test_a_run_resumed_on_another_machine_counts_as_that_machines_too(tmp_path):
+    """train.json lists every attempt's machine: one resumed here after another machine's
+    attempt is not this machine's run, though its last attempt was."""
+    run = "x/webnlg/m/prefix/full/seed2"
+    d = tmp_path / "runs" / run
+    d.mkdir(parents=True)
+    (d / "train.json").write_text(json.dumps({"machine": XEON, "machines": [EPYC, XEON]}))
+    moved = archive.set_aside(tmp_path / "runs", [run], tmp_path / "aside", machine_label(XEON))
+    assert moved == [run]
+    assert archive.trained_on(tmp_path / "aside" / run) == {
+        machine_label(EPYC),
+        machine_label(XEON),
+    }

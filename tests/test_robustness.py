@@ -102,11 +102,16 @@ def test_kill_9_mid_training_then_rerun_ends_with_identical_weights(
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     assert (crashed / "checkpoint.pt").exists() and not (crashed / "train.json").exists()
+    # what the checkpoint holds, readable without torch: where the run stands and trained
+    info = json.loads((crashed / "checkpoint.json").read_text())
+    assert info["step"] >= 3 and len(info["machines"]) == 1
 
     run(train_args(hp, model, data, crashed))
     summary = json.loads((crashed / "train.json").read_text())
     assert summary["resumed_from_steps"] and summary["resumed_from_steps"][0] >= 3
+    assert summary["machines"] == [info["machines"][0], summary["machine"]]  # both attempts
     assert not (crashed / "checkpoint.pt").exists()  # removed once the output is complete
+    assert not (crashed / "checkpoint.json").exists()
     weights = "prefix.safetensors" if mtype == "prefix" else "model/model.safetensors"
     assert digest(crashed / weights) == digest(tmp_path / "straight" / weights)
     straight = json.loads((tmp_path / "straight" / "train.json").read_text())

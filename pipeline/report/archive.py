@@ -68,6 +68,18 @@ def this_machine() -> str:
     return machine_label(Placement(torch.device("cpu"), "fp32").describe())
 
 
+def trained_on(run_dir: Path) -> set[str] | None:
+    """The machines that trained the run in ``run_dir``, one label per machine kind: from its
+    ``train.json`` when it finished (every attempt's, ``machines``; runs from before that was
+    recorded: ``machine``), else from its checkpoint's ``checkpoint.json``; None when neither
+    exists."""
+    for name in ("train.json", "checkpoint.json"):
+        if (run_dir / name).exists():
+            t = read_json(run_dir / name)
+            return {machine_label(m) for m in t.get("machines") or [t.get("machine") or {}]}
+    return None
+
+
 def set_aside(
     archive: str | Path,
     runs: list[str],
@@ -75,22 +87,22 @@ def set_aside(
     machine: str,
     results: str | Path | None = None,
 ) -> list[str]:
-    """Move the archived ``runs`` that a machine other than ``machine`` trained to ``aside``;
-    return them. Runs not archived, or archived from ``machine``, stay where they are.
+    """Move the archived ``runs`` that a machine other than ``machine`` trained (wholly or in
+    part: a run resumed on another machine) to ``aside``; return them. Runs not archived, or
+    archived from ``machine`` alone, stay where they are.
 
     With ``results`` (the runs' folder, ``results/<config>/runs``), a run not archived that
-    another machine trained there (a sitting that stopped before its replicate finished, so
-    before archiving) is moved out of the way too, to ``results/<config>/set-aside``: left
-    there, Snakemake would count it as done and the archive would take it into a replicate
+    another machine trained there, finished (a sitting that stopped before its replicate
+    finished, so before archiving) or begun (its checkpoint), is moved out of the way too, to
+    ``results/<config>/set-aside``: left there, Snakemake would count a finished one as done,
+    the training job would resume a begun one, and the archive would take it into a replicate
     trained here."""
     moved = []
     for run in runs:
         src, dest = Path(archive) / run, Path(aside) / run
-        if not (src / "train.json").exists() and results is not None:
+        if trained_on(src) is None and results is not None:
             src, dest = Path(results) / run, Path(results).parent / "set-aside" / run
-        if not (src / "train.json").exists():
-            continue
-        if machine_label(read_json(src / "train.json").get("machine") or {}) == machine:
+        if trained_on(src) in (None, {machine}):
             continue
         if dest.exists():
             raise PipelineError(f"{dest}: a run is already set aside there; move it first")
