@@ -101,6 +101,12 @@ def test_a_run_begun_on_another_machine_is_trained_again_here_not_resumed(tmp_pa
     assert moved == [runs[0]]
     assert not (results / runs[0]).exists()
     assert (results / runs[1] / "checkpoint.pt").exists()
+    # a checkpoint that does not say where it was trained is not resumed here either
+    (results / runs[1] / "checkpoint.json").unlink()
+    moved = archive.set_aside(
+        tmp_path / "archive", runs, tmp_path / "aside", machine_label(XEON), results
+    )
+    assert moved == [runs[1]]
 
 
 def test_a_run_resumed_on_another_machine_counts_as_that_machines_too(tmp_path):

@@ -72,11 +72,14 @@ def trained_on(run_dir: Path) -> set[str] | None:
     """The machines that trained the run in ``run_dir``, one label per machine kind: from its
     ``train.json`` when it finished (every attempt's, ``machines``; runs from before that was
     recorded: ``machine``), else from its checkpoint's ``checkpoint.json``; None when neither
-    exists."""
+    exists. A checkpoint without its description (written before machines were recorded)
+    counts as another machine's: resuming it here could mix machines."""
     for name in ("train.json", "checkpoint.json"):
         if (run_dir / name).exists():
             t = read_json(run_dir / name)
             return {machine_label(m) for m in t.get("machines") or [t.get("machine") or {}]}
+    if (run_dir / "checkpoint.pt").exists():
+        return {"unknown: a checkpoint without checkpoint.json"}
     return None
 
 
