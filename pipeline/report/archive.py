@@ -103,9 +103,11 @@ def set_aside(
     moved = []
     for run in runs:
         src, dest = Path(archive) / run, Path(aside) / run
-        if trained_on(src) is None and results is not None:
+        machines = trained_on(src)
+        if machines is None and results is not None:
             src, dest = Path(results) / run, Path(results).parent / "set-aside" / run
-        if trained_on(src) in (None, {machine}):
+            machines = trained_on(src)
+        if machines in (None, {machine}):
             continue
         if dest.exists():
             raise PipelineError(f"{dest}: a run is already set aside there; move it first")

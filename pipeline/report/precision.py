@@ -33,6 +33,7 @@ from pipeline import precision as rule
 from pipeline.io import atomic_path, read_json, read_jsonl, read_lines, write_json, write_text
 from pipeline.report import specs
 from pipeline.report.collect import collect, init_labels
+from pipeline.report.run_cost import seconds
 from pipeline.report.significance import paired_bootstrap
 from pipeline.runtime import entry_point
 
@@ -44,13 +45,13 @@ def timings(run_dir: str) -> dict:
     """Dev loss of the kept checkpoint, seconds per training step, seconds of decoding, and
     whether training resumed (its seconds then cover the last attempt only)."""
     t = read_json(Path(run_dir) / "train.json")
-    decode = Path(run_dir) / "test.decode.json"
+    c = seconds(Path(run_dir), t)
     return {
         "dev_loss": t["dev_loss"],
-        "step_seconds": t["seconds"] / max(t["steps"], 1),
-        "decode_seconds": read_json(decode)["seconds"] if decode.exists() else float("nan"),
+        "step_seconds": c["train_seconds"] / max(c["steps"], 1),
+        "decode_seconds": math.nan if c["decode_seconds"] is None else c["decode_seconds"],
         "native_bf16": (t.get("machine") or {}).get("cpu_bf16"),
-        "resumed": bool(t.get("resumed_from_steps")),
+        "resumed": c["resumed"],
     }
 
 

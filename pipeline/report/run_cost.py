@@ -14,14 +14,14 @@ Usage: python -m pipeline.report.run_cost --runs DIR [--out FILE.md]
 from __future__ import annotations
 
 import argparse
-import re
 from collections import defaultdict
 from pathlib import Path
 from statistics import mean
 
+from pipeline.config import lowdata_size
 from pipeline.errors import InputError
 from pipeline.io import read_json, write_text
-from pipeline.report.collect import machine_label
+from pipeline.report.archive import trained_on
 from pipeline.runtime import entry_point
 
 
@@ -29,27 +29,34 @@ def arm_of(run: str) -> tuple[str, str, str]:
     """(experiment, method, regime) of ``experiment/dataset/model/method/regime/seed``, the
     regime without its subset: ``low500s2`` -> ``low500``."""
     experiment, _dataset, _model, method, regime, _seed = run.split("/")
-    return experiment, method, re.sub(r"s\d+$", "", regime)
+    size = lowdata_size(regime)
+    return experiment, method, regime if size is None else f"low{size}"
+
+
+def seconds(run_dir: Path, summary: dict) -> dict:
+    """What one run measured of itself: steps, seconds of training (``summary``, its
+    train.json) and of decoding (None when not decoded), and whether training resumed (its
+    seconds then cover the last attempt only)."""
+    decode = run_dir / "test.decode.json"
+    return {
+        "steps": summary["steps"],
+        "train_seconds": summary["seconds"],
+        "decode_seconds": read_json(decode)["seconds"] if decode.exists() else None,
+        "resumed": bool(summary.get("resumed_from_steps")),
+    }
 
 
 def measured(runs_dir: str | Path) -> list[dict]:
-    """Each archived run's seconds, steps, machine and whether its training resumed."""
+    """Each archived run's seconds, steps, machines and whether its training resumed."""
     runs_dir = Path(runs_dir)
-    out = []
-    for summary in sorted(runs_dir.glob("**/train.json")):
-        t = read_json(summary)
-        decode = summary.with_name("test.decode.json")
-        out.append(
-            {
-                "run": str(summary.parent.relative_to(runs_dir)),
-                "steps": t["steps"],
-                "train_seconds": t["seconds"],
-                "decode_seconds": read_json(decode)["seconds"] if decode.exists() else None,
-                "resumed": bool(t.get("resumed_from_steps")),
-                "machine": machine_label(t.get("machine") or {}),
-            }
-        )
-    return out
+    return [
+        {
+            "run": str(summary.parent.relative_to(runs_dir)),
+            **seconds(summary.parent, read_json(summary)),
+            "machines": trained_on(summary.parent),
+        }
+        for summary in sorted(runs_dir.glob("**/train.json"))
+    ]
 
 
 def table(runs: list[dict]) -> str:
@@ -78,7 +85,7 @@ def table(runs: list[dict]) -> str:
             + ("–" if step is None else f"{step:.1f}")
             + f" | {_span(decoded)} | {hours / 3600:.2f} |"
         )
-    machines = sorted({r["machine"] for r in runs})
+    machines = sorted(set().union(*(r["machines"] for r in runs)))
     return (
         "\n".join(lines)
         + f"\n\n{len(runs)} runs, {total / 3600:.1f} CPU-hours of training and decoding "
