@@ -112,6 +112,8 @@ class LoopState:
     resumed_from: list[int] = field(default_factory=list)
     # the machine of each attempt (Placement.describe()): a run resumed elsewhere says so
     machines: list[dict] = field(default_factory=list)
+    # the seconds of each earlier attempt, up to its last checkpoint (work after it was redone)
+    attempt_seconds: list[float] = field(default_factory=list)
 
 
 def linear_schedule(opt, warmup: int, total: int) -> torch.optim.lr_scheduler.LambdaLR:
@@ -413,10 +415,14 @@ def resume(
     return s
 
 
-def save_state(path: Path, hp, model: Model, optim: Optimiser, gen, s: LoopState, device, world):
-    """Everything ``resume`` needs (rank 0 writes), and its plain-JSON description."""
+def save_state(
+    path: Path, hp, model: Model, optim: Optimiser, gen, s: LoopState, t0: float, device, world
+):
+    """Everything ``resume`` needs (rank 0 writes), and its plain-JSON description; the
+    attempt begun at ``t0`` is timed up to here."""
     if not world.main:
         return
+    attempts = s.attempt_seconds + [round(time.time() - t0, 1)]
     save_checkpoint(
         path,
         {
@@ -426,10 +432,14 @@ def save_state(path: Path, hp, model: Model, optim: Optimiser, gen, s: LoopState
             "scaler": optim.scaler.state_dict(),
             "data_rng": gen.get_state(),
             **rng_state(device),
-            "loop": vars(s),  # plain containers: a weights_only load reads them
+            # plain containers: a weights_only load reads them
+            "loop": {**vars(s), "attempt_seconds": attempts},
         },
     )
-    write_json(path.with_name(CHECKPOINT_INFO), {"step": s.step, "machines": s.machines})
+    write_json(
+        path.with_name(CHECKPOINT_INFO),
+        {"step": s.step, "machines": s.machines, "attempt_seconds": attempts},
+    )
 
 
 def keep_if_best(hp: dict, model: Model, data: Data, s: LoopState, placement, world) -> None:
@@ -479,7 +489,7 @@ def train(
     with StopSignals() as stop:
         while s.step < total:
             if distributed.any_(stop.received is not None, placement.device, world):
-                save_state(ckpt_path, hp, model, optim, gen, s, placement.device, world)
+                save_state(ckpt_path, hp, model, optim, gen, s, t0, placement.device, world)
                 raise Interrupted(
                     f"stopped by signal {stop.received or 'to another process'} at step "
                     f"{s.step} of {total}; {ckpt_path} holds it, and the same job resumes from there"
@@ -493,7 +503,7 @@ def train(
             if hp["eval_every"] and (s.step % hp["eval_every"] == 0 or s.step == total):
                 keep_if_best(hp, model, data, s, placement, world)
             if hp["checkpoint_every"] and s.step % hp["checkpoint_every"] == 0 and s.step < total:
-                save_state(ckpt_path, hp, model, optim, gen, s, placement.device, world)
+                save_state(ckpt_path, hp, model, optim, gen, s, t0, placement.device, world)
     bar.close()
     if s.best_state is not None:  # its dev loss was measured when it was kept
         methods.restore_state(hp, model.system, s.best_state)
@@ -509,6 +519,7 @@ def train(
 
 def summary(hp, seed, model: Model, data: Data, s: LoopState, final_dev, t0, placement, world):
     """train.json: what ran, how it went, where."""
+    seconds = round(time.time() - t0, 1)
     return {
         "hparams": hp,
         "seed": seed,
@@ -522,7 +533,8 @@ def summary(hp, seed, model: Model, data: Data, s: LoopState, final_dev, t0, pla
         "dev_loss": final_dev,
         "resumed_from_steps": s.resumed_from,
         "parameters": model.accounting,
-        "seconds": round(time.time() - t0, 1),
+        "seconds": seconds,  # this attempt's
+        "attempt_seconds": s.attempt_seconds + [seconds],  # every attempt's: the run's cost
         "threads": torch.get_num_threads(),
         "precision": placement.precision,
         "processes": world.size,

@@ -292,8 +292,12 @@ def test_sigterm_checkpoints_the_last_step_and_the_rerun_ends_identical(
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1 and "stopped by signal" in err and "Traceback" not in err
     assert (stopped / "checkpoint.pt").exists() and not (stopped / "train.json").exists()
+    # the stopped attempt is timed up to its checkpoint, so the run's cost survives the resume
+    first = json.loads((stopped / "checkpoint.json").read_text())["attempt_seconds"]
+    assert len(first) == 1 and first[0] > 0
     run(train_args(hp, model, data, stopped))
     summary = json.loads((stopped / "train.json").read_text())
     assert 50 <= summary["resumed_from_steps"][0] < 150
+    assert summary["attempt_seconds"] == [first[0], summary["seconds"]]
     straight = tmp_path / "straight" / "prefix.safetensors"
     assert digest(stopped / "prefix.safetensors") == digest(straight)

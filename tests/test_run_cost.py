@@ -9,11 +9,11 @@ from pipeline.report import run_cost
 EPYC = {"cpu": "AMD EPYC", "cpu_bf16": "avx512_bf16", "torch": "2.13.0+cpu"}
 
 
-def _run(root, run, steps, seconds, decode=None, resumed=()):
-    write_json(
-        root / run / "train.json",
-        {"steps": steps, "seconds": seconds, "resumed_from_steps": list(resumed), "machine": EPYC},
-    )
+def _run(root, run, steps, seconds, decode=None, resumed=(), attempts=None):
+    summary = {"steps": steps, "seconds": seconds, "resumed_from_steps": list(resumed)}
+    if attempts is not None:
+        summary["attempt_seconds"] = attempts
+    write_json(root / run / "train.json", {**summary, "machine": EPYC})
     if decode is not None:
         write_json(root / run / "test.decode.json", {"seconds": decode})
 
@@ -32,12 +32,26 @@ def test_an_arm_pools_its_subsets_and_seeds_into_seconds_per_run_and_per_step(tm
     assert "AMD EPYC, avx512_bf16, torch 2.13.0+cpu" in text
 
 
-def test_a_resumed_runs_seconds_are_left_out_but_the_run_is_counted_at_its_peers_mean(tmp_path):
-    """A resumed run's seconds cover its last attempt only."""
+def test_a_resumed_run_costs_the_sum_of_its_attempts(tmp_path):
+    """Each attempt is timed up to its last checkpoint (train.json attempt_seconds)."""
     _run(tmp_path, "x/e2e/m/prefix/full/seed1", 600, 3600)
+    _run(tmp_path, "x/e2e/m/prefix/full/seed2", 600, 100, resumed=[550], attempts=[3000, 100])
+    text = run_cost.table(run_cost.measured(tmp_path))
+    # (3600 + 3100) / 2 per run; 6,700 s = 1.86 CPU-h
+    assert "| x | prefix | full | 2 (1 resumed) | 600 | 3350 (3100-3600) | 5.6 | – | 1.86 |" in text
+    assert "*estimated*" not in text.split("\n\n")[0]
+
+
+def test_a_run_resumed_before_attempts_were_timed_is_estimated_at_its_last_attempts_pace(
+    tmp_path,
+):
+    """Its seconds cover the last attempt only: 100 s for the 50 steps after step 550."""
     _run(tmp_path, "x/e2e/m/prefix/full/seed2", 600, 100, resumed=[550])
     text = run_cost.table(run_cost.measured(tmp_path))
-    assert "| x | prefix | full | 2 (1 resumed) | 600 | 3600 | 6.0 | – | 2.00 |" in text
+    assert (
+        "| x | prefix | full | 1 (1 resumed, 1 estimated) | 600 | 1200 | 2.0 | – | 0.33 |" in text
+    )
+    assert "*estimated*" in text
 
 
 def test_an_empty_archive_is_an_error_naming_it(tmp_path):

@@ -21,6 +21,7 @@ from pathlib import Path
 from pipeline.errors import PipelineError
 from pipeline.io import read_json, write_json, write_text
 from pipeline.report.collect import machine_label
+from pipeline.report.run_cost import seconds as run_seconds
 from pipeline.runtime import entry_point
 
 
@@ -33,6 +34,7 @@ def candidates(runs_dir: str | Path) -> list[dict]:
         if not history:
             raise PipelineError(f"{summary}: no dev loss was measured (set eval_every)")
         best = min(history, key=lambda e: e["dev_loss"])
+        cost = run_seconds(summary.parent, t)
         out.append(
             {
                 "run": str(summary.parent.relative_to(runs_dir)),
@@ -42,7 +44,8 @@ def candidates(runs_dir: str | Path) -> list[dict]:
                 "best_dev_loss": best["dev_loss"],
                 "best_step": best["step"],
                 "still_falling": best["step"] == history[-1]["step"],
-                "seconds": t["seconds"],
+                "seconds": cost["train_seconds"],  # every attempt's
+                "seconds_estimated": cost["estimated"],
                 "machine": machine_label(t.get("machine") or {}),
             }
         )
@@ -70,7 +73,8 @@ def markdown(cands: list[dict], chosen: dict[str, float]) -> str:
         lines.append(
             f"| {c['type']} | {c['lr']:g} | {'**' if mark else ''}{c['best_dev_loss']:.4f}"
             f"{'**' if mark else ''} | {c['best_step']} | {c['steps']} "
-            f"| {'yes' if c['still_falling'] else 'no'} | {c['seconds']:.0f} "
+            f"| {'yes' if c['still_falling'] else 'no'} | {c['seconds']:.0f}"
+            f"{' (estimated)' if c.get('seconds_estimated') else ''} "
             f"| {'yes' if mark else ''} |"
         )
     machines = sorted({c["machine"] for c in cands})

@@ -43,7 +43,7 @@ ALL_CELLS = "all cells"  # a method type over every protocol, initialisation and
 
 def timings(run_dir: str) -> dict:
     """Dev loss of the kept checkpoint, seconds per training step, seconds of decoding, and
-    whether training resumed (its seconds then cover the last attempt only)."""
+    whether training resumed (a resumed run's pace is left out of the speed comparison)."""
     t = read_json(Path(run_dir) / "train.json")
     c = seconds(Path(run_dir), t)
     return {

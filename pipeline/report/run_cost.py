@@ -4,9 +4,10 @@ Every run records its own seconds (``train.json``: training, the dev-loss measur
 included; ``test.decode.json``: decoding the test set) and the machine it ran on. This sums
 them per arm (method and training regime, seeds and subsets pooled): runs, steps, seconds of
 training per run and per step, seconds of decoding per run, and CPU-hours (one thread per job,
-so seconds are CPU-seconds). A resumed run's ``seconds`` cover its last attempt only: such
-runs are counted but left out of the seconds. Scoring (seconds per run, mostly the JVM) is
-left out.
+so seconds are CPU-seconds). A resumed run costs the sum of its attempts (``attempt_seconds``:
+each timed up to its last checkpoint; work after that was redone); one archived before attempts
+were timed (its ``seconds`` cover the last attempt only) is estimated at that attempt's pace
+over all its steps, and said to be. Scoring (seconds per run, mostly the JVM) is left out.
 
 Usage: python -m pipeline.report.run_cost --runs DIR [--out FILE.md]
 """
@@ -35,14 +36,22 @@ def arm_of(run: str) -> tuple[str, str, str]:
 
 def seconds(run_dir: Path, summary: dict) -> dict:
     """What one run measured of itself: steps, seconds of training (``summary``, its
-    train.json) and of decoding (None when not decoded), and whether training resumed (its
-    seconds then cover the last attempt only)."""
+    train.json; every attempt's), of decoding (None when not decoded), whether training
+    resumed, and whether its seconds are an estimate (resumed before attempts were timed)."""
     decode = run_dir / "test.decode.json"
+    steps, resumed = summary["steps"], summary.get("resumed_from_steps") or []
+    attempts = summary.get("attempt_seconds") or []
+    estimated = bool(resumed) and len(attempts) != len(resumed) + 1
+    if estimated:  # the last attempt's pace, over every step
+        train = summary["seconds"] * steps / max(steps - resumed[-1], 1)
+    else:
+        train = sum(attempts) if resumed else summary["seconds"]
     return {
-        "steps": summary["steps"],
-        "train_seconds": summary["seconds"],
+        "steps": steps,
+        "train_seconds": train,
         "decode_seconds": read_json(decode)["seconds"] if decode.exists() else None,
-        "resumed": bool(summary.get("resumed_from_steps")),
+        "resumed": bool(resumed),
+        "estimated": estimated,
     }
 
 
@@ -70,20 +79,15 @@ def table(runs: list[dict]) -> str:
     ]
     total = 0.0
     for (experiment, method, regime), rs in sorted(arms.items()):
-        timed = [r for r in rs if not r["resumed"]]
         decoded = [r["decode_seconds"] for r in rs if r["decode_seconds"] is not None]
-        train = [r["train_seconds"] for r in timed]
-        # every run counted: a resumed one at its timed peers' mean
-        hours = (mean(train) * len(rs) if train else 0.0) + sum(decoded)
+        train = [r["train_seconds"] for r in rs]
+        hours = sum(train) + sum(decoded)
         total += hours
-        step = mean(r["train_seconds"] / max(r["steps"], 1) for r in timed) if timed else None
-        resumed = len(rs) - len(timed)
+        step = mean(r["train_seconds"] / max(r["steps"], 1) for r in rs)
         lines.append(
-            f"| {experiment} | {method} | {regime} | {len(rs)}"
-            + (f" ({resumed} resumed)" if resumed else "")
-            + f" | {_range(r['steps'] for r in rs)} | {_span(train)} | "
-            + ("–" if step is None else f"{step:.1f}")
-            + f" | {_span(decoded)} | {hours / 3600:.2f} |"
+            f"| {experiment} | {method} | {regime} | {len(rs)}{_resumed(rs)}"
+            f" | {_range(r['steps'] for r in rs)} | {_span(train)} | {step:.1f}"
+            f" | {_span(decoded)} | {hours / 3600:.2f} |"
         )
     machines = sorted(set().union(*(r["machines"] for r in runs)))
     return (
@@ -92,7 +96,22 @@ def table(runs: list[dict]) -> str:
         "(one thread per job; two jobs side by side on 2 cores); machines: "
         + "; ".join(machines)
         + "\n"
+        + (
+            "\nResumed runs count every attempt's seconds up to its last checkpoint; *estimated*: "
+            "resumed before attempts were timed, so counted at its last attempt's seconds per "
+            "step over all its steps.\n"
+            if any(r["resumed"] for r in runs)
+            else ""
+        )
     )
+
+
+def _resumed(rs) -> str:
+    resumed = sum(r["resumed"] for r in rs)
+    estimated = sum(r["estimated"] for r in rs)
+    if not resumed:
+        return ""
+    return f" ({resumed} resumed" + (f", {estimated} estimated)" if estimated else ")")
 
 
 def _span(xs) -> str:
