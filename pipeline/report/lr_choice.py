@@ -74,7 +74,7 @@ def markdown(cands: list[dict], chosen: dict[str, float]) -> str:
             f"| {c['type']} | {c['lr']:g} | {'**' if mark else ''}{c['best_dev_loss']:.4f}"
             f"{'**' if mark else ''} | {c['best_step']} | {c['steps']} "
             f"| {'yes' if c['still_falling'] else 'no'} | {c['seconds']:.0f}"
-            f"{' (estimated)' if c.get('seconds_estimated') else ''} "
+            f"{' (estimated)' if c['seconds_estimated'] else ''} "
             f"| {'yes' if mark else ''} |"
         )
     machines = sorted({c["machine"] for c in cands})
